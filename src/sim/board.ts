@@ -1,0 +1,340 @@
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { SimError } from '../errors.js';
+import {
+  ChannelViews,
+  ClockSlot,
+  RX_RING_SIZE,
+  Slot,
+  boardRtcMs,
+  createChannelBuffers,
+  hostNowMs,
+  type ChannelBuffers,
+  type CpuMessage,
+  type CpuPhase,
+  type CpuStart,
+  type ReplMode,
+} from './channel.js';
+import { Flash, FlashError } from './flash.js';
+import { findProfile, type FirmwareProfile } from './profiles.js';
+import { UsbCdc } from './usb-cdc.js';
+import type { CpuData } from './worker/main.js';
+
+/** The RTC value main() sets at every hard boot on rp2: 2021-01-01 00:00:00 (facts §3). */
+export const BOOT_EPOCH_MS = Date.UTC(2021, 0, 1);
+
+export type ResetCause = 'power-on' | 'watchdog';
+
+export interface SimBoardOptions {
+  /** A label for logs and the bus; also seeds the unique ID when no serial number is given. */
+  readonly name?: string;
+  /** USB serial number: the flash unique ID as 16 lowercase hex digits. */
+  readonly serialNumber?: string;
+  readonly seed?: number;
+  readonly profile?: string | FirmwareProfile;
+  /** Board milliseconds per host millisecond (applies to ticks, RTC, sleeps, enumeration). */
+  readonly timeScale?: number;
+  /** From USB start-up on the board to the port appearing on the host, in board ms. */
+  readonly enumerationDelayMs?: number;
+  /** Host ms a Ctrl-C may stay untaken by running code before the VM is restarted. */
+  readonly interruptWatchdogMs?: number;
+}
+
+export interface SimBoardEvents {
+  'usb-attach': [];
+  'usb-detach': [{ reason: string }];
+  'vm-restart': [{ interrupted: string }];
+  'cpu-fatal': [{ message: string }];
+  phase: [CpuPhase];
+}
+
+const DEFAULT_ENUMERATION_DELAY_MS = 800;
+const DEFAULT_INTERRUPT_WATCHDOG_MS = 300;
+
+function cpuEntry(): URL {
+  // From TypeScript sources (tests, tsx) the worker needs a bootstrap that loads tsx into it.
+  return import.meta.url.endsWith('.ts')
+    ? new URL('./worker/bootstrap-tsx.mjs', import.meta.url)
+    : new URL('./worker/main.js', import.meta.url);
+}
+
+function uniqueIdFor(seed: number, name: string): Uint8Array {
+  const digest = createHash('sha256').update(`picow-harness:${seed}:${name}`).digest();
+  const id = Uint8Array.from(digest.subarray(0, 8));
+  id[0] = 0xe6; // Pico flash unique IDs commonly start with 0xe6 (model, cosmetic)
+  return id;
+}
+
+/**
+ * A simulated Pico W: the hardware (power, USB CDC, flash, clocks) on the main thread and a CPU
+ * running the real MicroPython interpreter in a worker thread. Power and reset are controlled from
+ * outside, like a switched hub port or the RUN pin.
+ */
+export class SimBoard extends EventEmitter<SimBoardEvents> {
+  readonly name: string;
+  readonly uniqueId: Uint8Array;
+  readonly serialNumber: string;
+  readonly profile: FirmwareProfile;
+  readonly flash: Flash;
+  readonly cdc: UsbCdc;
+  readonly timeScale: number;
+  private readonly enumerationDelayMs: number;
+  private readonly interruptWatchdogMs: number;
+  private buffers: ChannelBuffers;
+  private views: ChannelViews;
+  private cpu: Worker | undefined;
+  private generation = 0;
+  private replMode: ReplMode = 'friendly';
+  private phaseValue: CpuPhase = { kind: 'boot' };
+  private powered = false;
+  private usbPresent = false;
+  private causeValue: ResetCause = 'power-on';
+  private enumerationTimer: NodeJS.Timeout | undefined;
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private hardBoots = 0;
+  private vmRestarts = 0;
+
+  constructor(options: SimBoardOptions = {}) {
+    super();
+    this.name = options.name ?? 'pico';
+    this.profile = typeof options.profile === 'object' ? options.profile : findProfile(options.profile);
+    this.timeScale = options.timeScale ?? 1;
+    if (!(this.timeScale > 0)) throw new SimError(`time scale must be positive, got ${this.timeScale}`);
+    if (options.serialNumber !== undefined) {
+      if (!/^[0-9a-f]{16}$/.test(options.serialNumber)) throw new SimError(`serial number must be 16 lowercase hex digits, got "${options.serialNumber}"`);
+      this.uniqueId = Uint8Array.from(Buffer.from(options.serialNumber, 'hex'));
+    } else {
+      this.uniqueId = uniqueIdFor(options.seed ?? 0, this.name);
+    }
+    this.serialNumber = Buffer.from(this.uniqueId).toString('hex');
+    this.enumerationDelayMs = options.enumerationDelayMs ?? DEFAULT_ENUMERATION_DELAY_MS;
+    this.interruptWatchdogMs = options.interruptWatchdogMs ?? DEFAULT_INTERRUPT_WATCHDOG_MS;
+    this.buffers = createChannelBuffers();
+    this.views = new ChannelViews(this.buffers);
+    this.flash = new Flash(() => Math.floor(boardRtcMs(this.views.clock) / 1000));
+    this.cdc = new UsbCdc(this.views);
+    this.cdc.onInterrupt = () => this.armInterruptWatchdog();
+  }
+
+  get isPowered(): boolean {
+    return this.powered;
+  }
+
+  /** True while the board's USB device is enumerated on the host. */
+  get isUsbPresent(): boolean {
+    return this.usbPresent;
+  }
+
+  get resetCause(): ResetCause {
+    return this.causeValue;
+  }
+
+  get phase(): CpuPhase {
+    return this.phaseValue;
+  }
+
+  get counters(): { hardBoots: number; vmRestarts: number } {
+    return { hardBoots: this.hardBoots, vmRestarts: this.vmRestarts };
+  }
+
+  /** Board uptime (ticks_ms before wrapping) and RTC, as the CPU sees them. */
+  clocks(): { uptimeMs: number; rtcMs: number } {
+    const clock = this.views.clock;
+    return { uptimeMs: (hostNowMs() - (clock[ClockSlot.BOOT_HOST_MS] ?? 0)) * this.timeScale, rtcMs: boardRtcMs(clock) };
+  }
+
+  async powerOn(): Promise<void> {
+    if (this.powered) return;
+    this.powered = true;
+    this.hardBoot('power-on');
+  }
+
+  async powerOff(): Promise<void> {
+    if (!this.powered) return;
+    this.powered = false;
+    this.usbGone('power off');
+    await this.stopCpu();
+  }
+
+  /** A reset that reruns main(): `machine.reset()` (watchdog) or the RUN pin / power glitch. */
+  async hardReset(cause: ResetCause = 'watchdog'): Promise<void> {
+    if (!this.powered) throw new SimError(`${this.name} is powered off`);
+    this.usbGone('reset');
+    await this.stopCpu();
+    this.hardBoot(cause);
+  }
+
+  /** Resolves when the port is on the bus; rejects after `timeoutMs` host ms. */
+  waitForUsb(timeoutMs = 10_000): Promise<void> {
+    if (this.usbPresent) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('usb-attach', onAttach);
+        reject(new SimError(`${this.name} did not enumerate on USB within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onAttach = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.once('usb-attach', onAttach);
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.powered = false;
+    this.usbGone('board removed');
+    await this.stopCpu();
+    this.removeAllListeners();
+  }
+
+  private hardBoot(cause: ResetCause): void {
+    this.causeValue = cause;
+    this.hardBoots += 1;
+    this.replMode = 'friendly'; // pyexec_mode_kind is reinitialised by a hard boot
+    this.resetChannel();
+    const clock = this.views.clock;
+    clock[ClockSlot.BOOT_HOST_MS] = hostNowMs();
+    clock[ClockSlot.SCALE] = this.timeScale;
+    clock[ClockSlot.RTC_OFFSET_MS] = BOOT_EPOCH_MS;
+    this.startCpu({ kind: 'hard-boot' });
+  }
+
+  private resetChannel(): void {
+    const previousClock = Float64Array.from(this.views.clock);
+    this.buffers = createChannelBuffers();
+    this.views = new ChannelViews(this.buffers);
+    this.views.clock.set(previousClock);
+    this.views.store(Slot.INTERRUPT_CHAR, -1);
+    this.cdc.rebind(this.views);
+  }
+
+  private startCpu(start: CpuStart): void {
+    this.generation += 1;
+    const generation = this.generation;
+    this.phaseValue = { kind: 'boot' };
+    const data: CpuData = { buffers: this.buffers, profile: this.profile, mode: this.replMode, start };
+    const cpu = new Worker(cpuEntry(), { workerData: data, stdout: false, stderr: false });
+    this.cpu = cpu;
+    cpu.on('message', (message: CpuMessage) => {
+      if (generation === this.generation) this.onCpuMessage(message);
+    });
+    cpu.on('error', (error: Error) => {
+      if (generation === this.generation) this.emit('cpu-fatal', { message: error.message });
+    });
+  }
+
+  private async stopCpu(): Promise<void> {
+    this.generation += 1;
+    this.clearTimers();
+    const cpu = this.cpu;
+    this.cpu = undefined;
+    if (cpu !== undefined) await cpu.terminate();
+  }
+
+  private clearTimers(): void {
+    if (this.enumerationTimer !== undefined) clearTimeout(this.enumerationTimer);
+    if (this.watchdogTimer !== undefined) clearTimeout(this.watchdogTimer);
+    this.enumerationTimer = undefined;
+    this.watchdogTimer = undefined;
+  }
+
+  private usbGone(reason: string): void {
+    this.clearTimers();
+    const wasPresent = this.usbPresent;
+    this.usbPresent = false;
+    this.cdc.disconnect(reason);
+    if (wasPresent) this.emit('usb-detach', { reason });
+  }
+
+  private onCpuMessage(message: CpuMessage): void {
+    switch (message.t) {
+      case 'tx':
+        this.cdc.deviceTx(message.data);
+        break;
+      case 'rx-consumed':
+        this.cdc.pump();
+        break;
+      case 'rpc':
+        this.answerRpc(message.method, message.args);
+        break;
+      case 'phase':
+        this.phaseValue = message.phase;
+        if (message.phase.kind === 'idle') this.replMode = message.phase.repl;
+        this.emit('phase', message.phase);
+        break;
+      case 'usb-up':
+        this.enumerationTimer = setTimeout(() => {
+          this.enumerationTimer = undefined;
+          this.usbPresent = true;
+          this.emit('usb-attach');
+        }, this.enumerationDelayMs / this.timeScale);
+        break;
+      case 'ready':
+        break;
+      case 'fatal':
+        this.emit('cpu-fatal', { message: message.message });
+        break;
+    }
+  }
+
+  private answerRpc(method: string, args: unknown): void {
+    let reply: { value?: unknown; errno?: number; error?: string };
+    try {
+      if (method.startsWith('fs.')) {
+        reply = { value: this.flash.call(method.slice(3), Array.isArray(args) ? args : []) };
+      } else {
+        reply = { error: `unknown board call ${method}` };
+      }
+    } catch (error) {
+      reply = error instanceof FlashError ? { errno: error.errno } : { error: String(error) };
+    }
+    const bytes = Buffer.from(JSON.stringify(reply ?? null));
+    if (bytes.length > this.views.rpc.length) {
+      reply = { errno: 12 }; // ENOMEM: the answer does not fit
+      this.views.rpc.set(Buffer.from(JSON.stringify(reply)));
+      this.views.store(Slot.RPC_LENGTH, JSON.stringify(reply).length);
+    } else {
+      this.views.rpc.set(bytes);
+      this.views.store(Slot.RPC_LENGTH, bytes.length);
+    }
+    this.views.store(Slot.RPC_STATE, 1);
+    Atomics.notify(this.views.control, Slot.RPC_STATE);
+  }
+
+  /** A Ctrl-C reached running code: if the code never takes it, restart the VM (a tight loop). */
+  private armInterruptWatchdog(): void {
+    if (this.watchdogTimer !== undefined) return;
+    this.watchdogTimer = setTimeout(() => {
+      this.watchdogTimer = undefined;
+      const phase = this.phaseValue;
+      if (this.views.load(Slot.INTERRUPT_PENDING) === 1 && phase.kind === 'exec') void this.restartVm(phase.context);
+    }, this.interruptWatchdogMs);
+  }
+
+  private unreadAfterInterrupt(): Uint8Array {
+    const head = this.views.load(Slot.RX_HEAD);
+    const from = Math.max(this.views.load(Slot.RX_TAIL), this.views.load(Slot.RX_CLEAR_TO));
+    const out = new Uint8Array(Math.max(0, head - from));
+    for (let i = 0; i < out.length; i += 1) out[i] = this.views.rx[(from + i) % RX_RING_SIZE] ?? 0;
+    return out;
+  }
+
+  private async restartVm(interrupted: Extract<CpuPhase, { kind: 'exec' }>['context']): Promise<void> {
+    this.vmRestarts += 1;
+    this.generation += 1;
+    const generation = this.generation;
+    const cpu = this.cpu;
+    this.cpu = undefined;
+    if (cpu !== undefined) await cpu.terminate();
+    // A reset or power cut while the old CPU was stopping wins.
+    if (!this.powered || generation !== this.generation || this.cpu !== undefined) return;
+    // Bytes that arrived after the Ctrl-C are still in stdin on a real board; carry them over.
+    const unread = this.unreadAfterInterrupt();
+    this.resetChannel();
+    this.views.rx.set(unread);
+    this.views.store(Slot.RX_HEAD, unread.length);
+    this.emit('vm-restart', { interrupted });
+    this.startCpu({ kind: 'vm-restart', interrupted });
+  }
+}

@@ -1,0 +1,179 @@
+import { ChannelViews, RX_RING_SIZE, Slot } from './channel.js';
+
+/** The open port on the host side of the cable. */
+export interface HostEndpoint {
+  /** Device → host bytes. The endpoint reports them taken with `UsbCdc.hostConsumed`. */
+  deliver(data: Uint8Array): void;
+  /** The USB device went away (reset, power cut). */
+  disconnect(reason: string): void;
+}
+
+/** Per-phase evidence of what the host did to the board (standalone mode proves silence with it). */
+export interface HostActivity {
+  readonly writes: number;
+  readonly bytesWritten: number;
+  readonly dtrChanges: number;
+  readonly opens: number;
+}
+
+/** With no host attached (DTR clear) the CDC TX FIFO keeps only the newest 256 bytes (facts §1). */
+export const DETACHED_TX_FIFO_BYTES = 256;
+const CTRL_C = 0x03;
+
+interface PendingWrite {
+  data: Uint8Array;
+  offset: number;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The board's USB CDC ACM function: host bytes into the CPU's RX ring (with the interrupt
+ * character taken out at reception, as tud_cdc_rx_cb does), device bytes to the host or, while
+ * no host holds the port, into the small TX FIFO.
+ */
+export class UsbCdc {
+  private host: HostEndpoint | undefined;
+  private dtr = false;
+  private fifo = new Uint8Array(0);
+  private pending: PendingWrite[] = [];
+  private activity = { writes: 0, bytesWritten: 0, dtrChanges: 0, opens: 0 };
+  /** Called when a Ctrl-C reached a CPU that runs Python (the board arms its watchdog). */
+  onInterrupt: () => void = () => {};
+
+  constructor(private views: ChannelViews) {}
+
+  /** A new CPU (after a reset) brings fresh shared memory; in-flight host writes are lost with the old one. */
+  rebind(views: ChannelViews): void {
+    this.views = views;
+    for (const write of this.pending) write.resolve();
+    this.pending = [];
+  }
+
+  get hostAttached(): boolean {
+    return this.host !== undefined;
+  }
+
+  hostActivity(): HostActivity {
+    return { ...this.activity };
+  }
+
+  resetActivity(): void {
+    this.activity = { writes: 0, bytesWritten: 0, dtrChanges: 0, opens: 0 };
+  }
+
+  // ---- host side ----
+
+  attach(host: HostEndpoint): void {
+    this.host = host;
+    this.activity.opens += 1;
+    this.setDtr(true);
+    if (this.fifo.length > 0) {
+      const stale = this.fifo;
+      this.fifo = new Uint8Array(0);
+      // FIFO bytes were counted as taken when they went in; the host's read counts them again.
+      this.views.add(Slot.TX_OUTSTANDING, stale.length);
+      host.deliver(stale);
+    }
+  }
+
+  detach(host: HostEndpoint): void {
+    if (this.host !== host) return;
+    this.setDtr(false);
+    this.host = undefined;
+  }
+
+  /** The device is gone from the bus: tell the host and forget it. */
+  disconnect(reason: string): void {
+    const host = this.host;
+    this.host = undefined;
+    this.dtr = false;
+    this.fifo = new Uint8Array(0);
+    for (const write of this.pending) write.reject(new Error(reason));
+    this.pending = [];
+    host?.disconnect(reason);
+  }
+
+  setDtr(value: boolean): void {
+    if (value !== this.dtr) this.activity.dtrChanges += 1;
+    this.dtr = value;
+  }
+
+  /** Host → device. Resolves when every byte is in the board's RX buffers (USB flow control). */
+  hostWrite(data: Uint8Array): Promise<void> {
+    this.activity.writes += 1;
+    this.activity.bytesWritten += data.length;
+    if (data.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ data, offset: 0, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Move queued host bytes into the RX ring while it has room. */
+  pump(): void {
+    const views = this.views;
+    let woke = false;
+    while (this.pending.length > 0) {
+      const write = this.pending[0];
+      if (write === undefined) break;
+      while (write.offset < write.data.length) {
+        const head = views.load(Slot.RX_HEAD);
+        const tail = views.load(Slot.RX_TAIL);
+        const byte = write.data[write.offset] ?? 0;
+        if (byte === CTRL_C && views.load(Slot.INTERRUPT_CHAR) === CTRL_C) {
+          // Python is running: the Ctrl-C never reaches stdin; stdin is cleared and KeyboardInterrupt scheduled.
+          views.store(Slot.RX_CLEAR_TO, head);
+          views.store(Slot.INTERRUPT_PENDING, 1);
+          write.offset += 1;
+          woke = true;
+          this.onInterrupt();
+          continue;
+        }
+        if (head - tail >= RX_RING_SIZE) {
+          views.store(Slot.RX_BLOCKED, 1);
+          if (woke) views.wake();
+          return;
+        }
+        views.rx[head % RX_RING_SIZE] = byte;
+        views.store(Slot.RX_HEAD, head + 1);
+        write.offset += 1;
+        woke = true;
+      }
+      this.pending.shift();
+      write.resolve();
+    }
+    if (woke) views.wake();
+  }
+
+  // ---- device side ----
+
+  /** Bytes the CPU wrote to USB. */
+  deviceTx(data: Uint8Array): void {
+    const host = this.host;
+    if (host !== undefined && this.dtr) {
+      host.deliver(data);
+      return;
+    }
+    const combined = new Uint8Array(this.fifo.length + data.length);
+    combined.set(this.fifo);
+    combined.set(data, this.fifo.length);
+    this.fifo = combined.slice(Math.max(0, combined.length - DETACHED_TX_FIFO_BYTES));
+    this.hostConsumed(data.length);
+  }
+
+  /** The host took (or the FIFO dropped) bytes: the CPU may write more. */
+  hostConsumed(count: number): void {
+    // After a VM restart the counter belongs to a new CPU; never let old bytes drive it negative.
+    const taken = Math.min(count, this.views.load(Slot.TX_OUTSTANDING));
+    if (taken <= 0) return;
+    this.views.add(Slot.TX_OUTSTANDING, -taken);
+    this.views.add(Slot.TX_PROGRESS, 1);
+    Atomics.notify(this.views.control, Slot.TX_PROGRESS);
+  }
+
+  /** What sits in the TX FIFO while no host is attached (for tests). */
+  detachedFifo(): Uint8Array {
+    return this.fifo.slice();
+  }
+}

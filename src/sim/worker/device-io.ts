@@ -1,0 +1,193 @@
+import { ChannelViews, ClockSlot, RX_RING_SIZE, Slot, boardRtcMs, boardUptimeMs, type CpuMessage } from '../channel.js';
+
+/** USB CDC TX back-pressure: beyond this many bytes not taken by the host, writes wait... */
+const TX_HIGH_WATER = 64 * 1024;
+/** ...for at most this long without progress, then the data is dropped (MICROPY_HW_USB_CDC_TX_TIMEOUT). */
+const TX_TIMEOUT_BOARD_MS = 500;
+/** Flush buffered output at least this often while code prints. */
+const TX_FLUSH_INTERVAL_MS = 4;
+const TX_FLUSH_BYTES = 2048;
+/** Longest single Atomics.wait, so a lost notify can never hang the CPU. */
+const MAX_WAIT_SLICE_MS = 1000;
+const RPC_TIMEOUT_MS = 60_000;
+
+/**
+ * The CPU side of the board's I/O: USB CDC bytes in and out, the interrupt character, the clocks,
+ * and synchronous calls to the board's hardware on the main thread.
+ */
+export class DeviceIo {
+  private txBuffer: number[] = [];
+  private lastFlush = 0;
+  private readonly decoder = new TextDecoder();
+  private readonly encoder = new TextEncoder();
+  /** Called when a Ctrl-C is taken while Python runs: schedules KeyboardInterrupt in the VM. */
+  onInterrupt: () => void = () => {};
+
+  constructor(
+    private readonly views: ChannelViews,
+    private readonly post: (message: CpuMessage, transfer?: ArrayBuffer[]) => void,
+  ) {}
+
+  // ---- output ----
+
+  /** Protocol bytes the firmware writes itself (mp_hal_stdout_tx_strn: no newline translation). */
+  txRaw(data: string | Uint8Array): void {
+    const bytes = typeof data === 'string' ? this.encoder.encode(data) : data;
+    for (const byte of bytes) this.txBuffer.push(byte);
+    this.maybeFlush();
+  }
+
+  /** Output from Python (print, sys.stdout): `\n` becomes `\r\n` as in mp_hal_stdout_tx_strn_cooked. */
+  txCooked(byte: number): void {
+    if (byte === 0x0a) this.txBuffer.push(0x0d);
+    this.txBuffer.push(byte);
+    this.pollInterrupt();
+    this.maybeFlush();
+  }
+
+  private maybeFlush(): void {
+    const now = performance.now();
+    if (this.txBuffer.length >= TX_FLUSH_BYTES || now - this.lastFlush >= TX_FLUSH_INTERVAL_MS) this.flush();
+  }
+
+  /** Hand buffered output to the USB endpoint, waiting (bounded) while the host is not reading. */
+  flush(): void {
+    this.lastFlush = performance.now();
+    if (this.txBuffer.length === 0) return;
+    const data = Uint8Array.from(this.txBuffer);
+    this.txBuffer = [];
+    const scale = this.views.clock[ClockSlot.SCALE] ?? 1;
+    const timeoutMs = TX_TIMEOUT_BOARD_MS / scale;
+    let progress = this.views.load(Slot.TX_PROGRESS);
+    let waitedSince = performance.now();
+    while (this.views.load(Slot.TX_OUTSTANDING) > TX_HIGH_WATER) {
+      const remaining = timeoutMs - (performance.now() - waitedSince);
+      if (remaining <= 0) return; // USB TX timeout: the data is lost, as on the board
+      Atomics.wait(this.views.control, Slot.TX_PROGRESS, progress, Math.min(remaining, MAX_WAIT_SLICE_MS));
+      const now = this.views.load(Slot.TX_PROGRESS);
+      if (now !== progress) {
+        progress = now;
+        waitedSince = performance.now();
+      }
+    }
+    this.views.add(Slot.TX_OUTSTANDING, data.length);
+    this.post({ t: 'tx', data }, [data.buffer as ArrayBuffer]);
+  }
+
+  // ---- input ----
+
+  private rxAvailable(): boolean {
+    return this.views.load(Slot.RX_HEAD) !== this.views.load(Slot.RX_TAIL);
+  }
+
+  private takeRxByte(): number {
+    const tail = this.views.load(Slot.RX_TAIL);
+    const byte = this.views.rx[tail % RX_RING_SIZE] ?? 0;
+    this.views.store(Slot.RX_TAIL, tail + 1);
+    if (this.views.load(Slot.RX_BLOCKED) === 1) {
+      this.views.store(Slot.RX_BLOCKED, 0);
+      this.post({ t: 'rx-consumed' });
+    }
+    return byte;
+  }
+
+  /** Wait for the next event (a byte, an interrupt, ...) for at most `ms`. */
+  private waitForEvent(ms: number): void {
+    const seen = this.views.load(Slot.WAKE);
+    if (this.rxAvailable() || this.views.load(Slot.INTERRUPT_PENDING) === 1) return;
+    this.flush();
+    Atomics.wait(this.views.control, Slot.WAKE, seen, Math.max(0, Math.min(ms, MAX_WAIT_SLICE_MS)));
+  }
+
+  /** mp_hal_stdin_rx_chr: block until a byte arrives. */
+  readByte(): number {
+    for (;;) {
+      if (this.rxAvailable()) return this.takeRxByte();
+      this.waitForEvent(MAX_WAIT_SLICE_MS);
+    }
+  }
+
+  /**
+   * A byte for running Python (sys.stdin, input()): undefined when a Ctrl-C arrived instead
+   * (the caller turns that into KeyboardInterrupt).
+   */
+  readByteInterruptible(): number | undefined {
+    for (;;) {
+      if (this.takeInterrupt()) return undefined;
+      if (this.rxAvailable()) return this.takeRxByte();
+      this.waitForEvent(MAX_WAIT_SLICE_MS);
+    }
+  }
+
+  // ---- interrupt character ----
+
+  /** mp_hal_set_interrupt_char: 3 while Python runs, -1 otherwise. */
+  setInterruptChar(char: number): void {
+    this.views.store(Slot.INTERRUPT_CHAR, char);
+  }
+
+  /**
+   * Take a pending Ctrl-C: the USB stack already kept it out of stdin; here the stdin bytes received
+   * before it are dropped, as tud_cdc_rx_cb clears the ring buffer.
+   */
+  takeInterrupt(): boolean {
+    if (Atomics.compareExchange(this.views.control, Slot.INTERRUPT_PENDING, 1, 0) !== 1) return false;
+    const clearTo = this.views.load(Slot.RX_CLEAR_TO);
+    if (clearTo > this.views.load(Slot.RX_TAIL)) this.views.store(Slot.RX_TAIL, clearTo);
+    return true;
+  }
+
+  /** Called from every host hook Python passes through: a pending Ctrl-C becomes KeyboardInterrupt. */
+  pollInterrupt(): boolean {
+    if (this.views.load(Slot.INTERRUPT_PENDING) !== 1) return false;
+    if (!this.takeInterrupt()) return false;
+    this.onInterrupt();
+    return true;
+  }
+
+  // ---- clocks ----
+
+  uptimeMs(): number {
+    return boardUptimeMs(this.views.clock);
+  }
+
+  rtcMs(): number {
+    return boardRtcMs(this.views.clock);
+  }
+
+  /** Sleep in board time; returns true when a Ctrl-C cut it short (KeyboardInterrupt is scheduled). */
+  sleepMs(boardMs: number): boolean {
+    this.flush();
+    const scale = this.views.clock[ClockSlot.SCALE] ?? 1;
+    const until = performance.now() + Math.max(0, boardMs) / scale;
+    for (;;) {
+      if (this.pollInterrupt()) return true;
+      const remaining = until - performance.now();
+      if (remaining <= 0) return false;
+      const seen = this.views.load(Slot.WAKE);
+      if (this.views.load(Slot.INTERRUPT_PENDING) === 1) continue;
+      Atomics.wait(this.views.control, Slot.WAKE, seen, Math.min(remaining, MAX_WAIT_SLICE_MS));
+    }
+  }
+
+  // ---- calls into the board's hardware ----
+
+  /** A synchronous call to the main thread. Never throws: failures come back as `{ error }`. */
+  rpc(method: string, args: unknown): { value?: unknown; error?: string; errno?: number } {
+    this.flush();
+    this.views.store(Slot.RPC_STATE, 0);
+    this.post({ t: 'rpc', method, args });
+    const started = performance.now();
+    while (this.views.load(Slot.RPC_STATE) === 0) {
+      const remaining = RPC_TIMEOUT_MS - (performance.now() - started);
+      if (remaining <= 0) return { error: `board did not answer ${method}` };
+      Atomics.wait(this.views.control, Slot.RPC_STATE, 0, Math.min(remaining, MAX_WAIT_SLICE_MS));
+    }
+    const length = this.views.load(Slot.RPC_LENGTH);
+    try {
+      return JSON.parse(this.decoder.decode(this.views.rpc.slice(0, length))) as { value?: unknown; error?: string; errno?: number };
+    } catch {
+      return { error: `unreadable answer to ${method}` };
+    }
+  }
+}

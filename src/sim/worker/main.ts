@@ -1,0 +1,23 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { ChannelViews, type ChannelBuffers, type CpuMessage, type CpuStart, type ReplMode } from '../channel.js';
+import type { FirmwareProfile } from '../profiles.js';
+import { DeviceIo } from './device-io.js';
+import { Firmware } from './firmware.js';
+
+/** What the board hands its CPU when it starts it. */
+export interface CpuData {
+  readonly buffers: ChannelBuffers;
+  readonly profile: FirmwareProfile;
+  readonly mode: ReplMode;
+  readonly start: CpuStart;
+}
+
+const port = parentPort;
+if (port === null) throw new Error('the simulated CPU must run in a worker thread');
+const data = workerData as CpuData;
+const post = (message: CpuMessage, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer ?? []);
+const io = new DeviceIo(new ChannelViews(data.buffers), post);
+const firmware = new Firmware(io, data.profile, data.mode, post);
+firmware.main(data.start).catch((error: unknown) => {
+  post({ t: 'fatal', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+});
