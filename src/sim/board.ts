@@ -7,6 +7,7 @@ import {
   ClockSlot,
   RX_RING_SIZE,
   Slot,
+  TX_RING_SIZE,
   boardRtcMs,
   createChannelBuffers,
   hostNowMs,
@@ -94,6 +95,8 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
   private watchdogTimer: NodeJS.Timeout | undefined;
   private hardBoots = 0;
   private vmRestarts = 0;
+  /** The firmware has started USB (mp_usbd_init, after boot.py) since the last hard boot. */
+  private usbStarted = false;
 
   constructor(options: SimBoardOptions = {}) {
     super();
@@ -115,6 +118,7 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
     this.flash = new Flash(() => Math.floor(boardRtcMs(this.views.clock) / 1000));
     this.cdc = new UsbCdc(this.views);
     this.cdc.onInterrupt = () => this.armInterruptWatchdog();
+    this.cdc.onHostProgress = () => this.drainTx();
   }
 
   get isPowered(): boolean {
@@ -191,6 +195,7 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
   private hardBoot(cause: ResetCause): void {
     this.causeValue = cause;
     this.hardBoots += 1;
+    this.usbStarted = false;
     this.replMode = 'friendly'; // pyexec_mode_kind is reinitialised by a hard boot
     this.resetChannel();
     const clock = this.views.clock;
@@ -206,6 +211,7 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
     this.views = new ChannelViews(this.buffers);
     this.views.clock.set(previousClock);
     this.views.store(Slot.INTERRUPT_CHAR, -1);
+    this.views.store(Slot.TX_NOTIFY, 1);
     this.cdc.rebind(this.views);
   }
 
@@ -250,7 +256,7 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
   private onCpuMessage(message: CpuMessage): void {
     switch (message.t) {
       case 'tx':
-        this.cdc.deviceTx(message.data);
+        this.drainTx();
         break;
       case 'rx-consumed':
         this.cdc.pump();
@@ -264,6 +270,11 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
         this.emit('phase', message.phase);
         break;
       case 'usb-up':
+        // boot.py ran before USB existed: what it printed is gone.
+        this.views.store(Slot.TX_TAIL, message.txFrom);
+        Atomics.notify(this.views.control, Slot.TX_TAIL);
+        this.usbStarted = true;
+        this.drainTx();
         this.enumerationTimer = setTimeout(() => {
           this.enumerationTimer = undefined;
           this.usbPresent = true;
@@ -275,6 +286,29 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
       case 'fatal':
         this.emit('cpu-fatal', { message: message.message });
         break;
+    }
+  }
+
+  /** The USB controller sends what the CPU put in the TX FIFO, while the host keeps up. */
+  private drainTx(): void {
+    const views = this.views;
+    if (!this.usbStarted || this.cpu === undefined) return;
+    for (;;) {
+      if (this.cdc.hostBusy) return;
+      const tail = views.load(Slot.TX_TAIL);
+      const head = views.load(Slot.TX_HEAD);
+      if (head === tail) {
+        views.store(Slot.TX_NOTIFY, 1);
+        // The CPU may have written between the load and the request for a message.
+        if (views.load(Slot.TX_HEAD) === tail) return;
+        views.store(Slot.TX_NOTIFY, 0);
+        continue;
+      }
+      const data = new Uint8Array(head - tail);
+      for (let i = 0; i < data.length; i += 1) data[i] = views.tx[(tail + i) % TX_RING_SIZE] ?? 0;
+      views.store(Slot.TX_TAIL, head);
+      Atomics.notify(views.control, Slot.TX_TAIL);
+      this.cdc.deviceTx(data);
     }
   }
 

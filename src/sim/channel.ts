@@ -16,16 +16,18 @@ export const Slot = {
   INTERRUPT_CHAR: 4,
   /** RX index the CPU must skip to when it takes an interrupt (the USB stack clears stdin). */
   RX_CLEAR_TO: 5,
-  /** Device→host bytes posted by the CPU and not yet taken by a host (or dropped). */
-  TX_OUTSTANDING: 6,
-  /** Incremented by the main thread whenever TX_OUTSTANDING decreases. */
-  TX_PROGRESS: 7,
+  /** TX ring write index (worker), monotonic. */
+  TX_HEAD: 6,
+  /** TX ring read index (main thread), monotonic; the CPU waits on it when the ring is full. */
+  TX_TAIL: 7,
   /** RPC: 0 request in flight, 1 response ready. */
   RPC_STATE: 8,
   /** RPC: byte length of the JSON response. */
   RPC_LENGTH: 9,
   /** 1 when the main thread has bytes waiting for ring space (the CPU then reports consumption). */
   RX_BLOCKED: 10,
+  /** 1 when the main thread has drained the TX ring and wants a message when bytes arrive. */
+  TX_NOTIFY: 11,
 } as const;
 
 const CONTROL_SLOTS = 16;
@@ -44,6 +46,11 @@ const CLOCK_SLOTS = 4;
 
 /** Combined USB CDC RX buffering on the board (tinyusb FIFO + stdin ring), modelled as one ring. */
 export const RX_RING_SIZE = 4096;
+/**
+ * Device→host bytes the USB controller has not sent yet. Output lands here even while the CPU then
+ * spins in a tight loop, as a real FIFO drained by the USB hardware would.
+ */
+export const TX_RING_SIZE = 64 * 1024;
 /** Largest RPC response (flash file contents travel hex-encoded). */
 export const RPC_BUFFER_SIZE = 4 * 1024 * 1024;
 
@@ -51,6 +58,7 @@ export interface ChannelBuffers {
   readonly control: SharedArrayBuffer;
   readonly clock: SharedArrayBuffer;
   readonly rx: SharedArrayBuffer;
+  readonly tx: SharedArrayBuffer;
   readonly rpc: SharedArrayBuffer;
 }
 
@@ -59,6 +67,7 @@ export function createChannelBuffers(): ChannelBuffers {
     control: new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT),
     clock: new SharedArrayBuffer(CLOCK_SLOTS * Float64Array.BYTES_PER_ELEMENT),
     rx: new SharedArrayBuffer(RX_RING_SIZE),
+    tx: new SharedArrayBuffer(TX_RING_SIZE),
     rpc: new SharedArrayBuffer(RPC_BUFFER_SIZE),
   };
 }
@@ -67,12 +76,14 @@ export class ChannelViews {
   readonly control: Int32Array;
   readonly clock: Float64Array;
   readonly rx: Uint8Array;
+  readonly tx: Uint8Array;
   readonly rpc: Uint8Array;
 
   constructor(buffers: ChannelBuffers) {
     this.control = new Int32Array(buffers.control);
     this.clock = new Float64Array(buffers.clock);
     this.rx = new Uint8Array(buffers.rx);
+    this.tx = new Uint8Array(buffers.tx);
     this.rpc = new Uint8Array(buffers.rpc);
   }
 
@@ -111,10 +122,11 @@ export function boardRtcMs(clock: Float64Array): number {
 
 /** Messages from the CPU (worker) to the board (main thread). */
 export type CpuMessage =
-  | { readonly t: 'tx'; readonly data: Uint8Array }
+  | { readonly t: 'tx' }
   | { readonly t: 'rpc'; readonly method: string; readonly args: unknown }
   | { readonly t: 'phase'; readonly phase: CpuPhase }
-  | { readonly t: 'usb-up' }
+  /** mp_usbd_init ran after boot.py; output from TX index `txFrom` on goes to USB. */
+  | { readonly t: 'usb-up'; readonly txFrom: number }
   | { readonly t: 'rx-consumed' }
   | { readonly t: 'ready' }
   | { readonly t: 'fatal'; readonly message: string };

@@ -18,6 +18,8 @@ export interface HostActivity {
 
 /** With no host attached (DTR clear) the CDC TX FIFO keeps only the newest 256 bytes (facts §1). */
 export const DETACHED_TX_FIFO_BYTES = 256;
+/** Beyond this many unread bytes at the host, the board stops sending (the host's buffers are full). */
+const HOST_BACKLOG_LIMIT = 64 * 1024;
 const CTRL_C = 0x03;
 
 interface PendingWrite {
@@ -38,8 +40,12 @@ export class UsbCdc {
   private fifo = new Uint8Array(0);
   private pending: PendingWrite[] = [];
   private activity = { writes: 0, bytesWritten: 0, dtrChanges: 0, opens: 0 };
+  /** Bytes handed to the host and not yet read by it. */
+  private backlog = 0;
   /** Called when a Ctrl-C reached a CPU that runs Python (the board arms its watchdog). */
   onInterrupt: () => void = () => {};
+  /** Called when the host read bytes, so the board's USB controller can send more. */
+  onHostProgress: () => void = () => {};
 
   constructor(private views: ChannelViews) {}
 
@@ -71,8 +77,7 @@ export class UsbCdc {
     if (this.fifo.length > 0) {
       const stale = this.fifo;
       this.fifo = new Uint8Array(0);
-      // FIFO bytes were counted as taken when they went in; the host's read counts them again.
-      this.views.add(Slot.TX_OUTSTANDING, stale.length);
+      this.backlog += stale.length;
       host.deliver(stale);
     }
   }
@@ -81,6 +86,8 @@ export class UsbCdc {
     if (this.host !== host) return;
     this.setDtr(false);
     this.host = undefined;
+    this.backlog = 0;
+    this.onHostProgress();
   }
 
   /** The device is gone from the bus: tell the host and forget it. */
@@ -89,6 +96,7 @@ export class UsbCdc {
     this.host = undefined;
     this.dtr = false;
     this.fifo = new Uint8Array(0);
+    this.backlog = 0;
     for (const write of this.pending) write.reject(new Error(reason));
     this.pending = [];
     host?.disconnect(reason);
@@ -148,10 +156,16 @@ export class UsbCdc {
 
   // ---- device side ----
 
-  /** Bytes the CPU wrote to USB. */
+  /** True while the host has not read what it was given; the USB controller then holds back. */
+  get hostBusy(): boolean {
+    return this.host !== undefined && this.dtr && this.backlog >= HOST_BACKLOG_LIMIT;
+  }
+
+  /** Bytes the board's USB controller sends. */
   deviceTx(data: Uint8Array): void {
     const host = this.host;
     if (host !== undefined && this.dtr) {
+      this.backlog += data.length;
       host.deliver(data);
       return;
     }
@@ -159,17 +173,14 @@ export class UsbCdc {
     combined.set(this.fifo);
     combined.set(data, this.fifo.length);
     this.fifo = combined.slice(Math.max(0, combined.length - DETACHED_TX_FIFO_BYTES));
-    this.hostConsumed(data.length);
   }
 
-  /** The host took (or the FIFO dropped) bytes: the CPU may write more. */
+  /** The host read `count` bytes it was given. */
   hostConsumed(count: number): void {
-    // After a VM restart the counter belongs to a new CPU; never let old bytes drive it negative.
-    const taken = Math.min(count, this.views.load(Slot.TX_OUTSTANDING));
-    if (taken <= 0) return;
-    this.views.add(Slot.TX_OUTSTANDING, -taken);
-    this.views.add(Slot.TX_PROGRESS, 1);
-    Atomics.notify(this.views.control, Slot.TX_PROGRESS);
+    if (count <= 0) return;
+    const wasBusy = this.hostBusy;
+    this.backlog = Math.max(0, this.backlog - count);
+    if (wasBusy && !this.hostBusy) this.onHostProgress();
   }
 
   /** What sits in the TX FIFO while no host is attached (for tests). */

@@ -1,12 +1,7 @@
-import { ChannelViews, ClockSlot, RX_RING_SIZE, Slot, boardRtcMs, boardUptimeMs, type CpuMessage } from '../channel.js';
+import { ChannelViews, ClockSlot, RX_RING_SIZE, Slot, TX_RING_SIZE, boardRtcMs, boardUptimeMs, type CpuMessage } from '../channel.js';
 
-/** USB CDC TX back-pressure: beyond this many bytes not taken by the host, writes wait... */
-const TX_HIGH_WATER = 64 * 1024;
-/** ...for at most this long without progress, then the data is dropped (MICROPY_HW_USB_CDC_TX_TIMEOUT). */
+/** A write that finds the USB TX FIFO full waits this long for progress, then the data is lost (MICROPY_HW_USB_CDC_TX_TIMEOUT). */
 const TX_TIMEOUT_BOARD_MS = 500;
-/** Flush buffered output at least this often while code prints. */
-const TX_FLUSH_INTERVAL_MS = 4;
-const TX_FLUSH_BYTES = 2048;
 /** Longest single Atomics.wait, so a lost notify can never hang the CPU. */
 const MAX_WAIT_SLICE_MS = 1000;
 const RPC_TIMEOUT_MS = 60_000;
@@ -16,8 +11,8 @@ const RPC_TIMEOUT_MS = 60_000;
  * and synchronous calls to the board's hardware on the main thread.
  */
 export class DeviceIo {
-  private txBuffer: number[] = [];
-  private lastFlush = 0;
+  /** Set after a TX timeout: further output is dropped at once until the host takes bytes again. */
+  private txStalledAt: number | undefined;
   private readonly decoder = new TextDecoder();
   private readonly encoder = new TextEncoder();
   /** Called when a Ctrl-C is taken while Python runs: schedules KeyboardInterrupt in the VM. */
@@ -25,7 +20,7 @@ export class DeviceIo {
 
   constructor(
     private readonly views: ChannelViews,
-    private readonly post: (message: CpuMessage, transfer?: ArrayBuffer[]) => void,
+    private readonly post: (message: CpuMessage) => void,
   ) {}
 
   // ---- output ----
@@ -33,45 +28,49 @@ export class DeviceIo {
   /** Protocol bytes the firmware writes itself (mp_hal_stdout_tx_strn: no newline translation). */
   txRaw(data: string | Uint8Array): void {
     const bytes = typeof data === 'string' ? this.encoder.encode(data) : data;
-    for (const byte of bytes) this.txBuffer.push(byte);
-    this.maybeFlush();
+    for (const byte of bytes) this.txByte(byte);
   }
 
   /** Output from Python (print, sys.stdout): `\n` becomes `\r\n` as in mp_hal_stdout_tx_strn_cooked. */
   txCooked(byte: number): void {
-    if (byte === 0x0a) this.txBuffer.push(0x0d);
-    this.txBuffer.push(byte);
+    if (byte === 0x0a) this.txByte(0x0d);
+    this.txByte(byte);
     this.pollInterrupt();
-    this.maybeFlush();
   }
 
-  private maybeFlush(): void {
-    const now = performance.now();
-    if (this.txBuffer.length >= TX_FLUSH_BYTES || now - this.lastFlush >= TX_FLUSH_INTERVAL_MS) this.flush();
-  }
-
-  /** Hand buffered output to the USB endpoint, waiting (bounded) while the host is not reading. */
-  flush(): void {
-    this.lastFlush = performance.now();
-    if (this.txBuffer.length === 0) return;
-    const data = Uint8Array.from(this.txBuffer);
-    this.txBuffer = [];
-    const scale = this.views.clock[ClockSlot.SCALE] ?? 1;
-    const timeoutMs = TX_TIMEOUT_BOARD_MS / scale;
-    let progress = this.views.load(Slot.TX_PROGRESS);
-    let waitedSince = performance.now();
-    while (this.views.load(Slot.TX_OUTSTANDING) > TX_HIGH_WATER) {
-      const remaining = timeoutMs - (performance.now() - waitedSince);
-      if (remaining <= 0) return; // USB TX timeout: the data is lost, as on the board
-      Atomics.wait(this.views.control, Slot.TX_PROGRESS, progress, Math.min(remaining, MAX_WAIT_SLICE_MS));
-      const now = this.views.load(Slot.TX_PROGRESS);
-      if (now !== progress) {
-        progress = now;
-        waitedSince = performance.now();
-      }
+  /** Put one byte in the USB TX FIFO; the board's USB controller (main thread) sends it. */
+  private txByte(byte: number): void {
+    const head = this.views.load(Slot.TX_HEAD);
+    if (head - this.views.load(Slot.TX_TAIL) >= TX_RING_SIZE && !this.waitForTxSpace(head)) return;
+    this.views.tx[head % TX_RING_SIZE] = byte;
+    this.views.store(Slot.TX_HEAD, head + 1);
+    if (this.views.load(Slot.TX_NOTIFY) === 1 && Atomics.exchange(this.views.control, Slot.TX_NOTIFY, 0) === 1) {
+      this.post({ t: 'tx' });
     }
-    this.views.add(Slot.TX_OUTSTANDING, data.length);
-    this.post({ t: 'tx', data }, [data.buffer as ArrayBuffer]);
+  }
+
+  /** The FIFO is full because the host is not reading: wait (bounded), else drop like the firmware. */
+  private waitForTxSpace(head: number): boolean {
+    let tail = this.views.load(Slot.TX_TAIL);
+    if (this.txStalledAt !== undefined && tail === this.txStalledAt) return false;
+    this.txStalledAt = undefined;
+    const timeoutMs = TX_TIMEOUT_BOARD_MS / (this.views.clock[ClockSlot.SCALE] ?? 1);
+    const started = performance.now();
+    while (head - tail >= TX_RING_SIZE) {
+      const remaining = timeoutMs - (performance.now() - started);
+      if (remaining <= 0) {
+        this.txStalledAt = tail;
+        return false;
+      }
+      Atomics.wait(this.views.control, Slot.TX_TAIL, tail, Math.min(remaining, MAX_WAIT_SLICE_MS));
+      tail = this.views.load(Slot.TX_TAIL);
+    }
+    return true;
+  }
+
+  /** Where the next output byte goes in the TX FIFO (the board drops what came before USB was up). */
+  txPosition(): number {
+    return this.views.load(Slot.TX_HEAD);
   }
 
   // ---- input ----
@@ -95,7 +94,6 @@ export class DeviceIo {
   private waitForEvent(ms: number): void {
     const seen = this.views.load(Slot.WAKE);
     if (this.rxAvailable() || this.views.load(Slot.INTERRUPT_PENDING) === 1) return;
-    this.flush();
     Atomics.wait(this.views.control, Slot.WAKE, seen, Math.max(0, Math.min(ms, MAX_WAIT_SLICE_MS)));
   }
 
@@ -157,7 +155,6 @@ export class DeviceIo {
 
   /** Sleep in board time; returns true when a Ctrl-C cut it short (KeyboardInterrupt is scheduled). */
   sleepMs(boardMs: number): boolean {
-    this.flush();
     const scale = this.views.clock[ClockSlot.SCALE] ?? 1;
     const until = performance.now() + Math.max(0, boardMs) / scale;
     for (;;) {
@@ -174,7 +171,6 @@ export class DeviceIo {
 
   /** A synchronous call to the main thread. Never throws: failures come back as `{ error }`. */
   rpc(method: string, args: unknown): { value?: unknown; error?: string; errno?: number } {
-    this.flush();
     this.views.store(Slot.RPC_STATE, 0);
     this.post({ t: 'rpc', method, args });
     const started = performance.now();

@@ -61,7 +61,6 @@ export class Firmware {
       if (!forcedExit) this.replLoop(resume);
       resume = undefined;
       this.io.txRaw(SOFT_REBOOT_LINE);
-      this.io.flush();
     }
   }
 
@@ -69,10 +68,7 @@ export class Firmware {
   private runBootScripts(firstBoot: boolean): boolean {
     this.phaseExec('boot.py');
     let ret = this.runScript('boot.py');
-    if (firstBoot) {
-      this.io.flush();
-      this.post({ t: 'usb-up' });
-    }
+    if (firstBoot) this.post({ t: 'usb-up', txFrom: this.io.txPosition() });
     if ((ret & PyExec.FORCED_EXIT) !== 0) return true;
     if (this.mode === 'friendly' && ret !== PyExec.EXCEPTION) {
       this.phaseExec('main.py');
@@ -325,7 +321,6 @@ export class Firmware {
   }
 
   private phaseIdle(): void {
-    this.io.flush();
     this.post({ t: 'phase', phase: { kind: 'idle', repl: this.mode } });
   }
 

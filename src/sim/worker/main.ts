@@ -15,7 +15,7 @@ export interface CpuData {
 const port = parentPort;
 if (port === null) throw new Error('the simulated CPU must run in a worker thread');
 const data = workerData as CpuData;
-const post = (message: CpuMessage, transfer?: ArrayBuffer[]): void => port.postMessage(message, transfer ?? []);
+const post = (message: CpuMessage): void => port.postMessage(message);
 const io = new DeviceIo(new ChannelViews(data.buffers), post);
 const firmware = new Firmware(io, data.profile, data.mode, post);
 firmware.main(data.start).catch((error: unknown) => {
