@@ -1,6 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AbortError, ExecError, ProtocolError, RawReplEnterError, type PythonException } from '../errors.js';
+import {
+  AbortError,
+  ExecError,
+  ProtocolError,
+  RawReplEnterError,
+  ReplTimeoutError,
+  UsageError,
+  type PythonException,
+  type TimeoutPhase,
+} from '../errors.js';
 import { concatBytes, fromUtf8, utf8 } from '../util/bytes.js';
 import {
   CTRL_A,
@@ -11,6 +20,8 @@ import {
   EXEC_ACK,
   FRIENDLY_PROMPT,
   RAW_PASTE_REQUEST,
+  RAW_PASTE_SUPPORTED,
+  RAW_PASTE_UNSUPPORTED,
   RAW_PASTE_WINDOW_INC,
   RAW_REPL_BANNER,
   RAW_REPL_PROMPT,
@@ -30,7 +41,7 @@ export interface RawReplTimeouts {
   readonly execTotalMs: number;
   /** From Ctrl-D to the raw prompt after `soft reboot` (boot.py runs in between). */
   readonly softResetMs: number;
-  /** Longest gap between protocol bytes outside code execution (raw-paste handshake, acks). */
+  /** Longest gap between protocol bytes outside code execution (raw-paste handshake, acks), and longest a write may block. */
   readonly protocolMs: number;
 }
 
@@ -71,6 +82,11 @@ export interface ExecResult {
   /** `raw-paste` or `classic`: how the code went to the board. */
   readonly mode: 'raw-paste' | 'classic';
   readonly durationMs: number;
+  /**
+   * Set when the code ended with `SystemExit` (`sys.exit()`, `machine.soft_reset()`): the board
+   * soft-rebooted straight back into the raw REPL. `bootOutput` is what boot.py printed.
+   */
+  readonly softReboot: { readonly bootOutput: string } | undefined;
 }
 
 export type RawReplState = 'unknown' | 'raw' | 'busy' | 'closed';
@@ -85,11 +101,50 @@ export interface RawReplEvents {
 }
 
 const WINDOW_HEADER_BYTES = 2;
+const RAW_PROMPT_BYTE = RAW_REPL_PROMPT.charCodeAt(0);
+const RAW_READY = RAW_REPL_BANNER + RAW_REPL_PROMPT;
+/** `MPY: soft reboot\r\n` on rp2; other ports use another 3-letter prefix. mpremote waits for the tail. */
+const SOFT_REBOOT_TAIL = 'soft reboot\r\n';
+const SOFT_REBOOT_LINE_LENGTH = 'MPY: '.length + SOFT_REBOOT_TAIL.length;
+
+/** Whether `text` is (the start of) a line like `MPY: soft reboot\r\n`. */
+function couldBeSoftRebootLine(text: string): boolean {
+  const prefix = text.slice(0, 3);
+  return /^[A-Za-z]*$/.test(prefix) && `: ${SOFT_REBOOT_TAIL}`.startsWith(text.slice(3));
+}
+
+interface WriteLimits {
+  readonly phase: TimeoutPhase;
+  readonly deadline?: number;
+  readonly since?: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Control bytes the raw REPL acts on while it reads code: Ctrl-A resets it, Ctrl-B leaves it,
+ * Ctrl-C clears the line (or aborts raw-paste), Ctrl-D ends the code early.
+ */
+function checkSource(source: Uint8Array): void {
+  const at = source.findIndex((byte) => byte >= CTRL_A && byte <= CTRL_D);
+  if (at >= 0) {
+    const byte = source[at] ?? 0;
+    throw new UsageError(
+      `code contains the control byte 0x0${byte.toString(16)} (Ctrl-${String.fromCharCode(0x40 + byte)}) at byte offset ${at}, which the raw REPL cannot carry; write it as an escape such as '\\x0${byte.toString(16)}'`,
+      { offset: at },
+    );
+  }
+}
 
 /**
  * A raw-REPL client following MicroPython's protocol byte for byte (facts §1–2): enter from any
  * state, raw-paste with flow control and a classic fallback, separate stdout/stderr, parsed
- * exceptions, named timeouts per phase, cancellation, interrupt and soft reset.
+ * exceptions, named timeouts per phase, cancellation, interrupt and soft reset. Operations on one
+ * session run one at a time, in call order; `interrupt()` is the exception and acts at once.
  */
 export class RawRepl extends EventEmitter<RawReplEvents> {
   readonly timeouts: RawReplTimeouts;
@@ -100,6 +155,11 @@ export class RawRepl extends EventEmitter<RawReplEvents> {
   private readonly enterAttempts: number;
   private readonly classicChunkSize: number;
   private readonly classicChunkDelayMs: number;
+  /** Resolves when the last queued operation has finished. */
+  private queueTail: Promise<void> = Promise.resolve();
+  private operationRunning = false;
+  /** Set by `interrupt()` while an operation runs: the board is (or will be) leaving its current step. */
+  private interruptSent = false;
 
   constructor(private readonly transport: Transport, options: RawReplOptions = {}) {
     super();
@@ -107,8 +167,8 @@ export class RawRepl extends EventEmitter<RawReplEvents> {
     this.reader = new ReplReader(transport);
     this.rawPasteMode = options.rawPaste ?? 'auto';
     this.rawPasteSupported = this.rawPasteMode === 'never' ? false : undefined;
-    this.enterAttempts = options.enterAttempts ?? 3;
-    this.classicChunkSize = options.classicChunkSize ?? 256;
+    this.enterAttempts = Math.max(1, Math.floor(options.enterAttempts ?? 3));
+    this.classicChunkSize = Math.max(1, Math.floor(options.classicChunkSize ?? 256));
     this.classicChunkDelayMs = options.classicChunkDelayMs ?? 0;
   }
 
@@ -125,7 +185,7 @@ export class RawRepl extends EventEmitter<RawReplEvents> {
     return this.rawPasteSupported;
   }
 
-  /** The last bytes received, escaped, for diagnostics. */
+  /** The last bytes received, for diagnostics. */
   lastBytesSeen(): Uint8Array {
     return this.reader.history.snapshot();
   }
@@ -134,77 +194,27 @@ export class RawRepl extends EventEmitter<RawReplEvents> {
    * Get to the raw prompt from whatever the board is doing: boot chatter, a running program,
    * the friendly REPL, paste mode, raw mode, a half-finished raw-paste. Never soft-resets.
    */
-  async enter(signal?: AbortSignal): Promise<void> {
-    this.assertOpen();
-    const started = performance.now();
-    const deadline = started + this.timeouts.enterMs;
-    const perAttempt = this.timeouts.enterMs / this.enterAttempts;
-    let discarded = 0;
-    let lastError: unknown;
-    this.stateValue = 'busy';
-    for (let attempt = 1; attempt <= this.enterAttempts; attempt += 1) {
-      try {
-        // Ctrl-C: interrupts a running program, clears a friendly or raw line, cancels paste mode,
-        // aborts a raw-paste transfer. Repeated on later attempts for programs that catch one.
-        await this.transport.write(Uint8Array.of(CTRL_C));
-        const settleDeadline = Math.min(deadline, performance.now() + perAttempt / 2);
-        discarded += (await this.reader.discardUntilQuiet(this.timeouts.settleMs, settleDeadline, signal)).length;
-        // Ctrl-A: from friendly → raw (prints "\r\n" + banner); in raw it resets the raw REPL (banner again).
-        await this.transport.write(Uint8Array.of(CTRL_A));
-        const attemptDeadline = Math.min(deadline, performance.now() + perAttempt / 2);
-        const seen = await this.reader.readUntil(RAW_REPL_BANNER + RAW_REPL_PROMPT, { phase: 'enter', deadline: attemptDeadline, signal });
-        discarded += seen.length - (RAW_REPL_BANNER.length + RAW_REPL_PROMPT.length);
-        // Stale bytes still in flight may trail the prompt; let them arrive and drop them.
-        discarded += (await this.reader.discardUntilQuiet(this.timeouts.settleMs, Math.min(deadline, performance.now() + this.timeouts.settleMs * 4), signal)).length;
-        this.stateValue = 'raw';
-        this.emit('enter', { port: this.port, attempts: attempt, durationMs: performance.now() - started, discarded });
-        return;
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'TIMEOUT') {
-          this.stateValue = 'unknown';
-          throw error;
-        }
-        lastError = error;
-      }
-    }
-    this.stateValue = 'unknown';
-    throw new RawReplEnterError(this.port, this.enterAttempts, this.reader.history.snapshot(), lastError);
+  enter(signal?: AbortSignal): Promise<void> {
+    return this.exclusive(signal, () => this.enterNow(signal));
   }
 
-  /** Run code and return its output and parsed exception (if any). Enters raw REPL first when needed. */
-  async exec(code: string | Uint8Array, options: ExecOptions = {}): Promise<ExecResult> {
-    this.assertOpen();
-    if (this.stateValue !== 'raw') await this.enter(options.signal);
-    // An empty program in raw mode is an empty line + Ctrl-D: a soft reboot. Never send that.
+  /**
+   * Run code and return its output and parsed exception (if any). Enters raw REPL first when needed.
+   * Code holding one of the bytes 0x01–0x04 is refused with a `UsageError` before anything is sent.
+   */
+  exec(code: string | Uint8Array, options: ExecOptions = {}): Promise<ExecResult> {
     let source = typeof code === 'string' ? utf8(code) : code;
-    if (source.length === 0) source = utf8('\n');
-    const started = performance.now();
-    const idleMs = options.timeouts?.execIdleMs ?? this.timeouts.execIdleMs;
-    const deadline = started + (options.timeouts?.execTotalMs ?? this.timeouts.execTotalMs);
-    const limits: WaitLimits = { phase: 'exec-idle', deadlinePhase: 'exec-total', idleMs, deadline, signal: options.signal };
-    this.stateValue = 'busy';
     try {
-      const mode = await this.send(source, limits);
-      const stdoutChunks: Uint8Array[] = [];
-      const stderrChunks: Uint8Array[] = [];
-      await this.follow(limits, (chunk) => {
-        stdoutChunks.push(chunk);
-        options.onStdout?.(chunk);
-      }, (chunk) => {
-        stderrChunks.push(chunk);
-        options.onStderr?.(chunk);
-      });
-      this.stateValue = 'raw';
-      const stdout = fromUtf8(concatBytes(stdoutChunks));
-      const stderr = fromUtf8(concatBytes(stderrChunks));
-      const exception = stderr.length > 0 ? parseTraceback(stderr) : undefined;
-      const durationMs = performance.now() - started;
-      this.emit('exec', { port: this.port, mode, bytes: source.length, durationMs, exception: exception?.type });
-      return { stdout, stderr, exception, mode, durationMs };
+      checkSource(source);
     } catch (error) {
-      await this.recoverAfterFailedExec(error);
-      throw error;
+      return Promise.reject(error);
     }
+    // An empty program in classic raw mode is an empty line + Ctrl-D: a soft reboot. Never send that.
+    if (source.length === 0) source = utf8('\n');
+    return this.exclusive(options.signal, async () => {
+      if (this.stateValue !== 'raw' || this.reader.available() > 0) await this.enterNow(options.signal);
+      return this.execAtPrompt(source, options);
+    });
   }
 
   /** Run code; return stdout, or throw `ExecError` with the parsed exception. */
@@ -214,11 +224,15 @@ export class RawRepl extends EventEmitter<RawReplEvents> {
     return result.stdout;
   }
 
-  /** Ctrl-C: interrupt whatever runs. The next call re-enters raw REPL. */
+  /**
+   * Ctrl-C: interrupt whatever runs. A running `exec` then ends with the board's
+   * `KeyboardInterrupt`; when nothing runs, the next call re-enters raw REPL.
+   */
   async interrupt(): Promise<void> {
     this.assertOpen();
-    await this.transport.write(Uint8Array.of(CTRL_C));
-    this.stateValue = 'unknown';
+    if (this.operationRunning) this.interruptSent = true;
+    else this.setState('unknown');
+    await this.write(Uint8Array.of(CTRL_C), { phase: 'interrupt' });
     this.emit('interrupt', { port: this.port });
   }
 
@@ -226,40 +240,45 @@ export class RawRepl extends EventEmitter<RawReplEvents> {
    * Soft reset: Ctrl-D at an empty raw prompt. Waits for `soft reboot` and for the raw prompt
    * again (boot.py runs in between; main.py does not, facts §1). Returns what boot.py printed.
    */
-  async softReset(signal?: AbortSignal): Promise<string> {
-    this.assertOpen();
-    if (this.stateValue !== 'raw') await this.enter(signal);
-    const started = performance.now();
-    const deadline = started + this.timeouts.softResetMs;
-    this.stateValue = 'busy';
-    try {
-      await this.transport.write(Uint8Array.of(CTRL_D));
-      await this.reader.readUntil('soft reboot\r\n', { phase: 'soft-reset', deadline, signal });
-      const bootOutput = await this.reader.readUntil(RAW_REPL_BANNER + RAW_REPL_PROMPT, { phase: 'soft-reset', deadline, signal });
-      this.stateValue = 'raw';
-      this.emit('soft-reset', { port: this.port, durationMs: performance.now() - started });
-      return fromUtf8(bootOutput.subarray(0, bootOutput.length - RAW_REPL_BANNER.length - RAW_REPL_PROMPT.length));
-    } catch (error) {
-      this.stateValue = 'unknown';
-      throw error;
-    }
+  softReset(signal?: AbortSignal): Promise<string> {
+    return this.exclusive(signal, async () => {
+      if (this.stateValue !== 'raw' || this.reader.available() > 0) await this.enterNow(signal);
+      const started = performance.now();
+      const limits: WaitLimits = { phase: 'soft-reset', deadline: started + this.timeouts.softResetMs, since: started, signal };
+      this.setState('busy');
+      try {
+        await this.write(Uint8Array.of(CTRL_D), limits);
+        await this.reader.readUntil(SOFT_REBOOT_TAIL, limits);
+        const bootOutput = await this.readUntilRawPrompt(limits);
+        this.setState('raw');
+        this.emit('soft-reset', { port: this.port, durationMs: performance.now() - started });
+        return bootOutput;
+      } catch (error) {
+        this.setState('unknown');
+        throw error;
+      }
+    });
   }
 
   /** Ctrl-B: back to the friendly REPL (waits for its prompt). */
-  async exitRaw(signal?: AbortSignal): Promise<void> {
-    this.assertOpen();
-    this.stateValue = 'busy';
-    try {
-      await this.transport.write(Uint8Array.of(CTRL_B));
-      await this.reader.readUntil(FRIENDLY_PROMPT, { phase: 'enter', deadline: performance.now() + this.timeouts.protocolMs, signal });
-    } finally {
-      this.stateValue = 'unknown';
-    }
+  exitRaw(signal?: AbortSignal): Promise<void> {
+    return this.exclusive(signal, async () => {
+      if (this.stateValue !== 'raw' || this.reader.available() > 0) await this.enterNow(signal);
+      const started = performance.now();
+      const limits: WaitLimits = { phase: 'enter', idleMs: this.timeouts.protocolMs, deadline: started + this.timeouts.enterMs, since: started, signal };
+      this.setState('busy');
+      try {
+        await this.write(Uint8Array.of(CTRL_B), limits);
+        await this.reader.readUntil(FRIENDLY_PROMPT, limits);
+      } finally {
+        this.setState('unknown');
+      }
+    });
   }
 
   /** Forget the protocol state, e.g. after the board was reset behind our back. */
   invalidate(): void {
-    if (this.stateValue !== 'closed') this.stateValue = 'unknown';
+    this.setState('unknown');
   }
 
   async close(): Promise<void> {
@@ -267,44 +286,134 @@ export class RawRepl extends EventEmitter<RawReplEvents> {
     await this.transport.close();
   }
 
-  private assertOpen(): void {
-    if (this.stateValue === 'closed') throw new AbortError('raw REPL session is closed');
+  // ---- operations (called with the session to themselves) ----
+
+  private async enterNow(signal: AbortSignal | undefined): Promise<void> {
+    const started = performance.now();
+    const deadline = started + this.timeouts.enterMs;
+    let discarded = 0;
+    let lastError: unknown;
+    this.setState('busy');
+    for (let attempt = 1; attempt <= this.enterAttempts; attempt += 1) {
+      const now = performance.now();
+      const attemptDeadline = now + Math.max(0, deadline - now) / (this.enterAttempts - attempt + 1);
+      const limits: WaitLimits = { phase: 'enter', deadline: attemptDeadline, since: started, signal };
+      try {
+        // Ctrl-C interrupts a running program, clears a friendly or raw line, leaves paste mode and
+        // ends a raw-paste transfer. Sent again on every attempt, for programs that catch one.
+        await this.write(Uint8Array.of(CTRL_C), limits);
+        const settleUntil = performance.now() + (attemptDeadline - performance.now()) / 2;
+        discarded += (await this.reader.discardUntilQuiet(this.timeouts.settleMs, settleUntil, signal)).length;
+        // Ctrl-A: friendly → raw ("\r\n" + banner + ">"); in raw REPL it prints banner + ">" again.
+        await this.write(Uint8Array.of(CTRL_A), limits);
+        const seen = await this.reader.readUntil(RAW_READY, limits);
+        discarded += seen.length - RAW_READY.length;
+        // A banner still in flight from an earlier attempt, or late chatter, may trail the prompt.
+        const trailingUntil = Math.min(deadline, performance.now() + this.timeouts.settleMs * 4);
+        discarded += (await this.reader.discardUntilQuiet(this.timeouts.settleMs, trailingUntil, signal)).length;
+        this.setState('raw');
+        this.emit('enter', { port: this.port, attempts: attempt, durationMs: performance.now() - started, discarded });
+        return;
+      } catch (error) {
+        if (codeOf(error) !== 'TIMEOUT') {
+          this.setState('unknown');
+          throw error;
+        }
+        lastError = error;
+      }
+    }
+    this.setState('unknown');
+    throw new RawReplEnterError(this.port, this.enterAttempts, this.reader.history.snapshot(), lastError);
+  }
+
+  private async execAtPrompt(source: Uint8Array, options: ExecOptions): Promise<ExecResult> {
+    const started = performance.now();
+    const idleMs = options.timeouts?.execIdleMs ?? this.timeouts.execIdleMs;
+    const deadline = started + (options.timeouts?.execTotalMs ?? this.timeouts.execTotalMs);
+    const limits: WaitLimits = { phase: 'exec-idle', deadlinePhase: 'exec-total', idleMs, deadline, since: started, signal: options.signal };
+    this.setState('busy');
+    try {
+      const mode = await this.send(source, limits);
+      const stdoutChunks: Uint8Array[] = [];
+      const stderrChunks: Uint8Array[] = [];
+      await this.reader.readUntil(Uint8Array.of(EOF_MARKER), limits, (chunk) => {
+        stdoutChunks.push(chunk);
+        options.onStdout?.(chunk);
+      });
+      await this.reader.readUntil(Uint8Array.of(EOF_MARKER), limits, (chunk) => {
+        stderrChunks.push(chunk);
+        options.onStderr?.(chunk);
+      });
+      const softReboot = await this.afterOutput(limits);
+      this.setState('raw');
+      const stdout = fromUtf8(concatBytes(stdoutChunks));
+      const stderr = fromUtf8(concatBytes(stderrChunks));
+      const exception = stderr.length > 0 ? parseTraceback(stderr) : undefined;
+      const durationMs = performance.now() - started;
+      this.emit('exec', { port: this.port, mode, bytes: source.length, durationMs, exception: exception?.type });
+      return { stdout, stderr, exception, mode, durationMs, softReboot };
+    } catch (error) {
+      await this.recoverAfterFailedExec(error);
+      throw error;
+    }
+  }
+
+  // ---- sending code ----
+
+  private protocolLimits(limits: WaitLimits): WaitLimits {
+    return { phase: 'raw-paste', idleMs: this.timeouts.protocolMs, deadline: limits.deadline, deadlinePhase: limits.deadlinePhase, since: limits.since, signal: limits.signal };
   }
 
   /** Send code at the raw prompt; returns the mode used. */
   private async send(source: Uint8Array, limits: WaitLimits): Promise<'raw-paste' | 'classic'> {
-    if (this.rawPasteSupported !== false) {
-      const supported = await this.requestRawPaste(limits);
-      if (supported) {
-        await this.rawPasteWrite(source, limits);
-        return 'raw-paste';
-      }
+    if (this.rawPasteSupported !== false && (await this.requestRawPaste(limits))) {
+      await this.rawPasteWrite(source, limits);
+      return 'raw-paste';
     }
     await this.classicWrite(source, limits);
     return 'classic';
   }
 
-  /** Ctrl-E 'A' Ctrl-A; the board answers R\x01 (yes), R\x00 (no), or — before v1.14 — a raw banner. */
+  /**
+   * Ctrl-E 'A' Ctrl-A. The board answers `R\x01` (yes), `R\x00` + `>` (no), or, before v1.14,
+   * treats the Ctrl-A as a raw REPL reset and prints banner + `>`.
+   */
   private async requestRawPaste(limits: WaitLimits): Promise<boolean> {
-    await this.transport.write(RAW_PASTE_REQUEST);
-    const protocolLimits: WaitLimits = { phase: 'raw-paste', idleMs: this.timeouts.protocolMs, deadline: limits.deadline, signal: limits.signal };
-    const reply = await this.reader.readUntilAny(['R\x01', 'R\x00', RAW_REPL_BANNER + RAW_REPL_PROMPT], protocolLimits);
+    const protocol = this.protocolLimits(limits);
+    await this.write(RAW_PASTE_REQUEST, protocol);
+    let reply = await this.reader.readUntilAny([RAW_PASTE_SUPPORTED, RAW_PASTE_UNSUPPORTED, RAW_READY], protocol);
+    if (reply.index === 2) {
+      // Old firmware, or a stale banner that arrived just before the real answer: give it a moment.
+      try {
+        reply = await this.reader.readUntilAny([RAW_PASTE_SUPPORTED, RAW_PASTE_UNSUPPORTED], { ...protocol, idleMs: Math.max(this.timeouts.settleMs, 1) });
+      } catch (error) {
+        if (codeOf(error) !== 'TIMEOUT' || (error as ReplTimeoutError).phase === 'exec-total') throw error;
+      }
+    }
     if (reply.index === 0) {
       this.rawPasteSupported = true;
       return true;
+    }
+    if (reply.index === 1) {
+      // do_reader_stdin returned without running anything: the raw REPL prints its prompt again.
+      await this.expectPrompt(protocol, 'after R\\x00');
     }
     if (this.rawPasteMode === 'always') {
       throw new ProtocolError(this.port, 'the board does not support raw-paste mode (rawPaste: always)', this.reader.history.snapshot());
     }
     this.rawPasteSupported = false;
     this.emit('raw-paste-unsupported', { port: this.port, reply: reply.index === 1 ? 'R\\x00' : 'banner' });
-    // After R\x00 the board is still at the raw prompt with an empty line; an old board printed a fresh prompt.
     return false;
   }
 
+  /**
+   * Send the code within the board's credit: the 2-byte LE window is one window of credit, every
+   * `\x01` one more. A `\x04` from the board ends the transfer early (e.g. a SyntaxError found while
+   * reading); it then discards input until Ctrl-C/Ctrl-D, so it gets a `\x04`.
+   */
   private async rawPasteWrite(source: Uint8Array, limits: WaitLimits): Promise<void> {
-    const protocolLimits: WaitLimits = { phase: 'raw-paste', idleMs: this.timeouts.protocolMs, deadline: limits.deadline, signal: limits.signal };
-    const header = await this.reader.readExactly(WINDOW_HEADER_BYTES, protocolLimits);
+    const protocol = this.protocolLimits(limits);
+    const header = await this.reader.readExactly(WINDOW_HEADER_BYTES, protocol);
     const window = (header[0] ?? 0) | ((header[1] ?? 0) << 8);
     if (window === 0) throw new ProtocolError(this.port, 'raw-paste window size 0', this.reader.history.snapshot());
     let credit = window;
@@ -312,65 +421,190 @@ export class RawRepl extends EventEmitter<RawReplEvents> {
     while (offset < source.length) {
       // Take every flow-control byte already here; wait for one only when out of credit.
       while (credit === 0 || this.reader.available() > 0) {
-        const [byte] = await this.reader.readExactly(1, protocolLimits);
+        const [byte] = await this.reader.readExactly(1, protocol);
         if (byte === RAW_PASTE_WINDOW_INC) {
           credit += window;
         } else if (byte === EOF_MARKER) {
-          // The board ended the transfer early (e.g. a SyntaxError found while reading).
-          // Acknowledge; it then prints \x04 + traceback + \x04 + '>' like any failed exec.
-          await this.transport.write(Uint8Array.of(CTRL_D));
+          // After our own Ctrl-C (interrupt) the board is not waiting for an acknowledgement: a
+          // \x04 now would land at the raw prompt and soft-reboot the board.
+          if (!this.interruptSent) await this.write(Uint8Array.of(CTRL_D), protocol);
           return;
         } else {
-          throw new ProtocolError(this.port, `unexpected byte 0x${(byte ?? 0).toString(16)} during raw-paste`, this.reader.history.snapshot());
+          throw new ProtocolError(this.port, `unexpected byte 0x${(byte ?? 0).toString(16).padStart(2, '0')} during raw-paste`, this.reader.history.snapshot());
         }
       }
       const chunk = source.subarray(offset, offset + credit);
-      await this.transport.write(chunk);
+      await this.write(chunk, protocol);
       offset += chunk.length;
       credit -= chunk.length;
     }
-    await this.transport.write(Uint8Array.of(CTRL_D));
+    await this.write(Uint8Array.of(CTRL_D), protocol);
     // The board acknowledges the end with \x04; window credits may still arrive before it.
     for (;;) {
-      const [byte] = await this.reader.readExactly(1, protocolLimits);
+      const [byte] = await this.reader.readExactly(1, protocol);
       if (byte === EOF_MARKER) return;
       if (byte !== RAW_PASTE_WINDOW_INC) {
-        throw new ProtocolError(this.port, `unexpected byte 0x${(byte ?? 0).toString(16)} after raw-paste data`, this.reader.history.snapshot());
+        throw new ProtocolError(this.port, `unexpected byte 0x${(byte ?? 0).toString(16).padStart(2, '0')} after raw-paste data`, this.reader.history.snapshot());
       }
     }
   }
 
+  /** Classic raw mode: the code, Ctrl-D, and the board's `OK`. */
   private async classicWrite(source: Uint8Array, limits: WaitLimits): Promise<void> {
+    const ackLimits: WaitLimits = { ...this.protocolLimits(limits), phase: 'exec-idle' };
     for (let offset = 0; offset < source.length; offset += this.classicChunkSize) {
-      if (limits.signal?.aborted === true) throw new AbortError();
-      await this.transport.write(source.subarray(offset, offset + this.classicChunkSize));
-      if (this.classicChunkDelayMs > 0 && offset + this.classicChunkSize < source.length) await sleep(this.classicChunkDelayMs);
-    }
-    await this.transport.write(Uint8Array.of(CTRL_D));
-    const ack = await this.reader.readExactly(EXEC_ACK.length, { phase: 'raw-paste', idleMs: this.timeouts.protocolMs, deadline: limits.deadline, signal: limits.signal });
-    if (fromUtf8(ack) !== EXEC_ACK) throw new ProtocolError(this.port, `expected "OK" after the code, got "${fromUtf8(ack)}"`, this.reader.history.snapshot());
-  }
-
-  /** stdout up to \x04, stderr up to \x04, then the raw prompt. */
-  private async follow(limits: WaitLimits, onStdout: (c: Uint8Array) => void, onStderr: (c: Uint8Array) => void): Promise<void> {
-    await this.reader.readUntil(Uint8Array.of(EOF_MARKER), limits, onStdout);
-    await this.reader.readUntil(Uint8Array.of(EOF_MARKER), limits, onStderr);
-    const prompt = await this.reader.readExactly(1, { ...limits, idleMs: this.timeouts.protocolMs });
-    if (prompt[0] !== RAW_REPL_PROMPT.charCodeAt(0)) {
-      throw new ProtocolError(this.port, 'expected the raw prompt ">" after the output', this.reader.history.snapshot());
-    }
-  }
-
-  /** After a timeout or abort mid-exec, interrupt the program so the board is usable; re-enter lazily. */
-  private async recoverAfterFailedExec(error: unknown): Promise<void> {
-    this.stateValue = 'unknown';
-    const code = (error as { code?: string }).code;
-    if (code === 'TIMEOUT' || code === 'ABORTED') {
-      try {
-        await this.transport.write(Uint8Array.of(CTRL_C));
-      } catch {
-        // The port is gone; the original error says more than this one.
+      this.throwIfInterruptedBeforeRun();
+      await this.write(source.subarray(offset, offset + this.classicChunkSize), ackLimits);
+      if (this.classicChunkDelayMs > 0 && offset + this.classicChunkSize < source.length) {
+        await sleep(this.classicChunkDelayMs, undefined, limits.signal === undefined ? undefined : { signal: limits.signal }).catch(() => {
+          throw new AbortError();
+        });
       }
     }
+    this.throwIfInterruptedBeforeRun();
+    await this.write(Uint8Array.of(CTRL_D), ackLimits);
+    const ack = await this.reader.readExactly(EXEC_ACK.length, ackLimits);
+    if (fromUtf8(ack) !== EXEC_ACK) {
+      throw new ProtocolError(this.port, `expected "OK" after the code, got "${fromUtf8(ack)}"`, this.reader.history.snapshot());
+    }
   }
+
+  /** A Ctrl-C cleared the line the board was collecting; sending the rest would run a fragment. */
+  private throwIfInterruptedBeforeRun(): void {
+    if (this.interruptSent) throw new AbortError('interrupted before the code was complete; nothing ran');
+  }
+
+  // ---- after the output ----
+
+  /**
+   * After `stdout \x04 stderr \x04` the board prints `>`, unless the code raised SystemExit: then it
+   * soft-reboots (`MPY: soft reboot`, boot.py, raw banner, `>`), staying in raw REPL.
+   */
+  private async afterOutput(limits: WaitLimits): Promise<{ bootOutput: string } | undefined> {
+    const protocol: WaitLimits = { ...limits, idleMs: this.timeouts.protocolMs };
+    const next = await this.reader.readExactly(1, protocol);
+    if (next[0] === RAW_PROMPT_BYTE) return undefined;
+    let line = String.fromCharCode(next[0] ?? 0);
+    for (;;) {
+      if (!couldBeSoftRebootLine(line)) {
+        throw new ProtocolError(this.port, 'expected the raw prompt ">" (or a soft reboot) after the output', this.reader.history.snapshot());
+      }
+      if (line.length === SOFT_REBOOT_LINE_LENGTH) break;
+      line += String.fromCharCode((await this.reader.readExactly(1, protocol))[0] ?? 0);
+    }
+    const started = performance.now();
+    const reboot: WaitLimits = { phase: 'soft-reset', deadline: started + this.timeouts.softResetMs, since: started, signal: limits.signal };
+    const bootOutput = await this.readUntilRawPrompt(reboot);
+    this.emit('soft-reset', { port: this.port, durationMs: performance.now() - started });
+    return { bootOutput };
+  }
+
+  /** Everything before the raw banner + prompt, as text. */
+  private async readUntilRawPrompt(limits: WaitLimits): Promise<string> {
+    const seen = await this.reader.readUntil(RAW_READY, limits);
+    return fromUtf8(seen.subarray(0, seen.length - RAW_READY.length));
+  }
+
+  private async expectPrompt(limits: WaitLimits, where: string): Promise<void> {
+    const byte = await this.reader.readExactly(1, limits);
+    if (byte[0] !== RAW_PROMPT_BYTE) {
+      throw new ProtocolError(this.port, `expected the raw prompt ">" ${where}`, this.reader.history.snapshot());
+    }
+  }
+
+  /** After a failed exec, stop whatever the board is doing so it is usable; re-enter lazily. */
+  private async recoverAfterFailedExec(error: unknown): Promise<void> {
+    this.setState('unknown');
+    if (codeOf(error) === 'TRANSPORT_LOST' || !this.transport.isOpen) return;
+    try {
+      await this.write(Uint8Array.of(CTRL_C), { phase: 'interrupt' });
+    } catch {
+      // The original error says more than this one.
+    }
+  }
+
+  // ---- plumbing ----
+
+  /** A closed session stays closed, whatever an operation that was still running decides. */
+  private setState(state: Exclude<RawReplState, 'closed'>): void {
+    if (this.stateValue !== 'closed') this.stateValue = state;
+  }
+
+  private assertOpen(): void {
+    if (this.stateValue === 'closed') throw new AbortError('raw REPL session is closed');
+  }
+
+  /** Run `operation` once every earlier operation has finished (or give up when `signal` aborts). */
+  private async exclusive<T>(signal: AbortSignal | undefined, operation: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    const previous = this.queueTail;
+    let release = (): void => {};
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Chained, so that an operation cancelled while queued never lets a later one overtake a running one.
+    this.queueTail = previous.then(() => mine);
+    let running = false;
+    try {
+      await waitForTurn(previous, signal);
+      this.assertOpen();
+      running = true;
+      this.operationRunning = true;
+      this.interruptSent = false;
+      return await operation();
+    } finally {
+      if (running) {
+        this.operationRunning = false;
+        this.interruptSent = false;
+      }
+      release();
+    }
+  }
+
+  /** `transport.write`, bounded by protocolMs (and the phase deadline) and cancellable. */
+  private async write(bytes: Uint8Array, limits: WriteLimits): Promise<void> {
+    if (limits.signal?.aborted === true) throw new AbortError();
+    const started = performance.now();
+    const budget = Math.min(this.timeouts.protocolMs, limits.deadline === undefined ? Number.POSITIVE_INFINITY : limits.deadline - started);
+    const since = limits.since ?? started;
+    const timeout = (): ReplTimeoutError =>
+      new ReplTimeoutError(limits.phase, {
+        port: this.port,
+        waitedMs: performance.now() - since,
+        expected: `the board to accept ${bytes.length} byte(s)`,
+        seen: this.reader.history.snapshot(),
+      });
+    if (budget <= 0) throw timeout();
+    const writing = this.transport.write(bytes);
+    writing.catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      await Promise.race([
+        writing,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(timeout()), budget);
+          onAbort = () => reject(new AbortError());
+          limits.signal?.addEventListener('abort', onAbort, { once: true });
+        }),
+      ]);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      if (onAbort !== undefined) limits.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+/** Resolve when `previous` settles; reject with AbortError if `signal` aborts first. */
+function waitForTurn(previous: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted === true) return Promise.reject(new AbortError());
+  if (signal === undefined) return previous;
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(new AbortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    void previous.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }

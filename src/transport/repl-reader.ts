@@ -10,10 +10,19 @@ export interface WaitLimits {
   readonly deadline?: number;
   /** Phase reported when the deadline, not the idle limit, ran out (default: `phase`). */
   readonly deadlinePhase?: TimeoutPhase;
+  /**
+   * When the operation this wait belongs to started (`performance.now()` based); a timeout reports
+   * the time since then as `waitedMs`. Default: the start of this read call.
+   */
+  readonly since?: number;
   readonly signal?: AbortSignal | undefined;
 }
 
 export type Needle = string | Uint8Array;
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
 
 function toBytes(needle: Needle): Uint8Array {
   return typeof needle === 'string' ? utf8(needle) : needle;
@@ -22,7 +31,7 @@ function toBytes(needle: Needle): Uint8Array {
 /**
  * Buffered reading on a Transport with the waits the raw-REPL protocol needs. Every wait has a
  * named phase, an idle limit and/or a deadline, and honours an AbortSignal; a timeout carries the
- * last bytes seen.
+ * last bytes seen and how long the operation had been waiting.
  */
 export class ReplReader {
   private buffer: Uint8Array = new Uint8Array(0);
@@ -48,21 +57,30 @@ export class ReplReader {
     return out;
   }
 
+  /** Put bytes back in front of the buffer (they were read one step too early). */
+  unread(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.buffer = this.buffer.length === 0 ? bytes.slice() : concatBytes([bytes, this.buffer]);
+  }
+
   /**
    * Read until `needle` (included in the result). With `onData`, bytes before the needle are passed
-   * on as they arrive and not returned (streaming); the result is then just the needle.
+   * on as they arrive and not returned (streaming); the result is then just the needle. `onData`
+   * never sees a byte of the needle, even when the needle arrives split across chunks.
    */
   async readUntil(needle: Needle, limits: WaitLimits, onData?: (chunk: Uint8Array) => void): Promise<Uint8Array> {
     const target = toBytes(needle);
+    const since = limits.since ?? performance.now();
+    this.pull();
     let searchFrom = 0;
     for (;;) {
       const at = indexOfBytes(this.buffer, target, searchFrom);
       if (at >= 0) {
-        const before = this.buffer.subarray(0, at);
+        const before = this.buffer.slice(0, at);
         const result = this.buffer.slice(0, at + target.length);
         this.buffer = this.buffer.slice(at + target.length);
         if (onData !== undefined) {
-          if (before.length > 0) onData(before.slice());
+          if (before.length > 0) onData(before);
           return target.slice();
         }
         return result;
@@ -72,20 +90,23 @@ export class ReplReader {
         const keep = Math.min(this.buffer.length, target.length - 1);
         const emit = this.buffer.length - keep;
         if (emit > 0) {
-          onData(this.buffer.slice(0, emit));
+          const chunk = this.buffer.slice(0, emit);
           this.buffer = this.buffer.slice(emit);
+          onData(chunk);
         }
         searchFrom = 0;
       } else {
         searchFrom = Math.max(0, this.buffer.length - target.length + 1);
       }
-      await this.fill(limits, typeof needle === 'string' ? needle : fromUtf8(target));
+      await this.fill(limits, since, fromUtf8(target));
     }
   }
 
-  /** Read until any of the needles; returns which one matched and the bytes before it. */
+  /** Read until the earliest of the needles; returns which one matched and the bytes before it. */
   async readUntilAny(needles: readonly Needle[], limits: WaitLimits): Promise<{ index: number; before: Uint8Array }> {
     const targets = needles.map(toBytes);
+    const since = limits.since ?? performance.now();
+    this.pull();
     for (;;) {
       let best = -1;
       let bestAt = Number.POSITIVE_INFINITY;
@@ -102,12 +123,14 @@ export class ReplReader {
         this.buffer = this.buffer.slice(bestAt + matched.length);
         return { index: best, before };
       }
-      await this.fill(limits, needles.map((n) => (typeof n === 'string' ? n : fromUtf8(n))).join(' | '));
+      await this.fill(limits, since, targets.map(fromUtf8).join(' | '));
     }
   }
 
   async readExactly(count: number, limits: WaitLimits): Promise<Uint8Array> {
-    while (this.buffer.length < count) await this.fill(limits, `${count} bytes`);
+    const since = limits.since ?? performance.now();
+    this.pull();
+    while (this.buffer.length < count) await this.fill(limits, since, `${count} bytes`);
     const out = this.buffer.slice(0, count);
     this.buffer = this.buffer.slice(count);
     return out;
@@ -137,19 +160,23 @@ export class ReplReader {
   }
 
   /** Wait for more bytes within the limits; throws a phase timeout or AbortError. */
-  private async fill(limits: WaitLimits, expected: string): Promise<void> {
+  private async fill(limits: WaitLimits, since: number, expected: string): Promise<void> {
     const started = performance.now();
-    const untilDeadline = limits.deadline === undefined ? Number.POSITIVE_INFINITY : limits.deadline - started;
     const idle = limits.idleMs ?? Number.POSITIVE_INFINITY;
-    const wait = Math.min(idle, untilDeadline);
-    const phase = untilDeadline < idle ? (limits.deadlinePhase ?? limits.phase) : limits.phase;
-    if (wait <= 0) throw this.timeout(phase, 0, expected);
-    const chunk = await this.readChunk(Number.isFinite(wait) ? wait : undefined, limits.signal);
-    if (chunk === undefined) throw this.timeout(phase, performance.now() - started, expected);
+    // Loops because a timer may fire a fraction of a millisecond early.
+    for (;;) {
+      const now = performance.now();
+      const idleLeft = idle - (now - started);
+      const untilDeadline = limits.deadline === undefined ? Number.POSITIVE_INFINITY : limits.deadline - now;
+      const wait = Math.min(idleLeft, untilDeadline);
+      if (wait <= 0) throw this.timeout(untilDeadline <= idleLeft ? (limits.deadlinePhase ?? limits.phase) : limits.phase, since, expected);
+      const chunk = await this.readChunk(Number.isFinite(wait) ? wait : undefined, limits.signal);
+      if (chunk !== undefined) return;
+    }
   }
 
-  private timeout(phase: TimeoutPhase, waitedMs: number, expected: string): ReplTimeoutError {
-    return new ReplTimeoutError(phase, { port: this.port, waitedMs, expected, seen: this.history.snapshot() });
+  private timeout(phase: TimeoutPhase, since: number, expected: string): ReplTimeoutError {
+    return new ReplTimeoutError(phase, { port: this.port, waitedMs: performance.now() - since, expected, seen: this.history.snapshot() });
   }
 
   /** One transport read bounded by `ms`; undefined when the time ran out. */
@@ -161,7 +188,6 @@ export class ReplReader {
       timedOut = true;
       local.abort();
     }, ms);
-    timer?.unref();
     const onOuterAbort = (): void => local.abort();
     signal?.addEventListener('abort', onOuterAbort, { once: true });
     try {
@@ -169,6 +195,8 @@ export class ReplReader {
       this.append(chunk);
       return chunk;
     } catch (error) {
+      // A cancellation by the caller wins over a timer that fired at the same moment.
+      if (isAborted(signal)) throw new AbortError();
       if (timedOut && (error as { code?: string }).code === 'ABORTED') return undefined;
       throw error;
     } finally {

@@ -3,8 +3,10 @@ import type { PythonException } from '../errors.js';
 type Literal = string | number | boolean | null;
 
 const FRAME = /^ {2}File "(.*)", line (\d+)(?:, in (.+))?$/;
-const EXCEPTION_LINE = /^([A-Za-z_][A-Za-z0-9_]*): ?(.*)$/;
-const ERRNO_FORM = /^\[Errno (-?\d+)\] ([A-Z0-9_]+)$/;
+const EXCEPTION_LINE = /^([A-Za-z_][A-Za-z0-9_.]*): ?(.*)$/;
+/** `[Errno 110] ETIMEDOUT`, or `[Errno 2] ENOENT: name` for an OSError with a second argument. */
+const ERRNO_FORM = /^\[Errno (-?\d+)\] ([A-Z0-9_]+)(?:: ([\s\S]*))?$/;
+const NUMBER = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?/;
 
 /**
  * Parse what MicroPython prints for an uncaught exception (py/obj.c mp_obj_print_exception):
@@ -15,6 +17,7 @@ export function parseTraceback(text: string): PythonException {
   const lines = text.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n');
   const frames: { file: string; line: number; scope: string | undefined }[] = [];
   let index = 0;
+  while (index < lines.length - 1 && lines[index] === '') index += 1;
   if (lines[index] === 'Traceback (most recent call last):') index += 1;
   for (; index < lines.length; index += 1) {
     const match = FRAME.exec(lines[index] ?? '');
@@ -29,24 +32,24 @@ export function parseTraceback(text: string): PythonException {
   }
   const type = head[1] ?? 'UnknownError';
   const message = [head[2] ?? '', ...lines.slice(index + 1)].join('\n');
-  const args = parseArgs(message);
+  const args = parseArgs(type, message);
   return { type, message, args, errno: errnoOf(type, message, args), line, frames, text };
 }
 
+/** `e.errno` is `args[0]` of an OSError; only OSError itself prints the `[Errno N] NAME` form. */
 function errnoOf(type: string, message: string, args: readonly Literal[] | undefined): number | undefined {
-  if (!/Error$/.test(type) && type !== 'OSError') return undefined;
+  if (type !== 'OSError') return undefined;
   const errnoForm = ERRNO_FORM.exec(message);
   if (errnoForm !== null) return Number(errnoForm[1]);
-  if (type !== 'OSError') return undefined;
   const first = args?.[0];
   return typeof first === 'number' && Number.isInteger(first) ? first : undefined;
 }
 
 /** The args as MicroPython prints them: one arg as its str(), several as a tuple repr. */
-function parseArgs(message: string): Literal[] | undefined {
+function parseArgs(type: string, message: string): Literal[] | undefined {
   if (message === '') return [];
-  const errnoForm = ERRNO_FORM.exec(message);
-  if (errnoForm !== null) return [Number(errnoForm[1])];
+  const errnoForm = type === 'OSError' ? ERRNO_FORM.exec(message) : null;
+  if (errnoForm !== null) return errnoForm[3] === undefined ? [Number(errnoForm[1])] : [Number(errnoForm[1]), errnoForm[3]];
   const trimmed = message.trim();
   if (trimmed.startsWith('(') && trimmed.endsWith(')')) {
     const tuple = parseTupleRepr(trimmed);
@@ -81,22 +84,19 @@ export function parseTupleRepr(text: string): Literal[] | undefined {
 
   function readLiteral(): { value: Literal } | undefined {
     const rest = text.slice(pos);
-    const number = /^-?\d+(\.\d+)?(e-?\d+)?/.exec(rest);
+    const number = NUMBER.exec(rest);
     if (number !== null) {
       pos += number[0].length;
       return { value: Number(number[0]) };
     }
-    for (const [word, value] of [['True', true], ['False', false], ['None', null]] as const) {
+    for (const [word, value] of [['True', true], ['False', false], ['None', null], ['inf', Infinity], ['-inf', -Infinity], ['nan', NaN]] as const) {
       if (rest.startsWith(word)) {
         pos += word.length;
         return { value };
       }
     }
-    let prefix = '';
-    if (text[pos] === 'b') {
-      prefix = 'b';
-      pos += 1;
-    }
+    // A bytes literal (b'...') is returned as a string of its byte values.
+    if (text[pos] === 'b') pos += 1;
     const quote = text[pos];
     if (quote !== "'" && quote !== '"') return undefined;
     pos += 1;
@@ -107,7 +107,9 @@ export function parseTupleRepr(text: string): Literal[] | undefined {
         const next = text[pos + 1] ?? '';
         const simple: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
         if (next === 'x') {
-          value += String.fromCharCode(parseInt(text.slice(pos + 2, pos + 4), 16));
+          const code = parseInt(text.slice(pos + 2, pos + 4), 16);
+          if (Number.isNaN(code)) return undefined;
+          value += String.fromCharCode(code);
           pos += 4;
           continue;
         }
@@ -120,6 +122,6 @@ export function parseTupleRepr(text: string): Literal[] | undefined {
     }
     if (text[pos] !== quote) return undefined;
     pos += 1;
-    return { value: prefix === '' ? value : value };
+    return { value };
   }
 }
