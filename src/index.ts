@@ -1,0 +1,48 @@
+// The public surface of picow-harness as a library. Everything else is internal.
+
+export * from './errors.js';
+
+export type { Transport, TransportInfo } from './transport/transport.js';
+export { SerialTransport, type SerialOpenOptions } from './transport/serial.js';
+export { TcpTransport, type TcpOpenOptions } from './transport/tcp.js';
+export {
+  RawRepl,
+  DEFAULT_TIMEOUTS,
+  type RawReplOptions,
+  type RawReplTimeouts,
+  type RawReplEvents,
+  type RawPasteMode,
+  type ExecOptions,
+  type ExecResult,
+} from './transport/raw-repl.js';
+export { parseTraceback } from './transport/traceback.js';
+export { parsePortSpec, formatPortSpec, PORT_ENV, type PortSpec } from './transport/port-spec.js';
+export {
+  listBoards,
+  resolveAuto,
+  waitForBoard,
+  nativePortLister,
+  type BoardInfo,
+  type BoardMode,
+  type PortLister,
+  type WaitForBoardOptions,
+} from './transport/discovery.js';
+export {
+  connectDevice,
+  nativeSerialBackend,
+  type ConnectOptions,
+  type DeviceConnection,
+  type ReconnectOptions,
+  type SerialBackend,
+} from './transport/connect.js';
+
+export { SimBoard, BOOT_EPOCH_MS, type SimBoardOptions, type SimBoardEvents, type ResetCause } from './sim/board.js';
+export { SimUsbBus, SimBinding, PICO_VENDOR_ID, MICROPYTHON_PRODUCT_ID } from './sim/usb-bus.js';
+export { PROFILES, DEFAULT_PROFILE_NAME, findProfile, bannerLine, type FirmwareProfile } from './sim/profiles.js';
+export { startSimSession, type SimSession, type SimSessionOptions } from './sim/session.js';
+export { loadWorld, parseWorld, DEFAULT_WORLD, type World } from './sim/world.js';
+export { exposeBoardOnPty } from './sim/pty.js';
+export { serveBoardOverTcp } from './sim/serve-tcp.js';
+
+export { readDeviceInfo, type DeviceInfo } from './device/info.js';
+export { runCli } from './cli/main.js';
