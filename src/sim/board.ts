@@ -7,7 +7,6 @@ import {
   ClockSlot,
   RX_RING_SIZE,
   Slot,
-  TX_RING_SIZE,
   boardRtcMs,
   createChannelBuffers,
   hostNowMs,
@@ -20,6 +19,7 @@ import {
 import { Flash, FlashError } from './flash.js';
 import { findProfile, type FirmwareProfile } from './profiles.js';
 import { UsbCdc } from './usb-cdc.js';
+import { UsbInEndpoint } from './usb-in-endpoint.js';
 import type { CpuData } from './worker/main.js';
 
 /** The RTC value main() sets at every hard boot on rp2: 2021-01-01 00:00:00 (facts §3). */
@@ -97,6 +97,7 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
   private vmRestarts = 0;
   /** The firmware has started USB (mp_usbd_init, after boot.py) since the last hard boot. */
   private usbStarted = false;
+  private readonly usbIn: UsbInEndpoint;
 
   constructor(options: SimBoardOptions = {}) {
     super();
@@ -118,7 +119,8 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
     this.flash = new Flash(() => Math.floor(boardRtcMs(this.views.clock) / 1000));
     this.cdc = new UsbCdc(this.views);
     this.cdc.onInterrupt = () => this.armInterruptWatchdog();
-    this.cdc.onHostProgress = () => this.drainTx();
+    this.usbIn = new UsbInEndpoint(this.views, this.cdc, this.timeScale);
+    this.cdc.onHostProgress = () => this.usbIn.pump();
   }
 
   get isPowered(): boolean {
@@ -213,6 +215,7 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
     this.views.store(Slot.INTERRUPT_CHAR, -1);
     this.views.store(Slot.TX_NOTIFY, 1);
     this.cdc.rebind(this.views);
+    this.usbIn.rebind(this.views);
   }
 
   private startCpu(start: CpuStart): void {
@@ -239,6 +242,7 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
   }
 
   private clearTimers(): void {
+    this.usbIn.stop();
     if (this.enumerationTimer !== undefined) clearTimeout(this.enumerationTimer);
     if (this.watchdogTimer !== undefined) clearTimeout(this.watchdogTimer);
     this.enumerationTimer = undefined;
@@ -256,7 +260,7 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
   private onCpuMessage(message: CpuMessage): void {
     switch (message.t) {
       case 'tx':
-        this.drainTx();
+        this.usbIn.pump();
         break;
       case 'rx-consumed':
         this.cdc.pump();
@@ -271,10 +275,8 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
         break;
       case 'usb-up':
         // boot.py ran before USB existed: what it printed is gone.
-        this.views.store(Slot.TX_TAIL, message.txFrom);
-        Atomics.notify(this.views.control, Slot.TX_TAIL);
         this.usbStarted = true;
-        this.drainTx();
+        this.usbIn.start(message.txFrom);
         this.enumerationTimer = setTimeout(() => {
           this.enumerationTimer = undefined;
           this.usbPresent = true;
@@ -286,29 +288,6 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
       case 'fatal':
         this.emit('cpu-fatal', { message: message.message });
         break;
-    }
-  }
-
-  /** The USB controller sends what the CPU put in the TX FIFO, while the host keeps up. */
-  private drainTx(): void {
-    const views = this.views;
-    if (!this.usbStarted || this.cpu === undefined) return;
-    for (;;) {
-      if (this.cdc.hostBusy) return;
-      const tail = views.load(Slot.TX_TAIL);
-      const head = views.load(Slot.TX_HEAD);
-      if (head === tail) {
-        views.store(Slot.TX_NOTIFY, 1);
-        // The CPU may have written between the load and the request for a message.
-        if (views.load(Slot.TX_HEAD) === tail) return;
-        views.store(Slot.TX_NOTIFY, 0);
-        continue;
-      }
-      const data = new Uint8Array(head - tail);
-      for (let i = 0; i < data.length; i += 1) data[i] = views.tx[(tail + i) % TX_RING_SIZE] ?? 0;
-      views.store(Slot.TX_TAIL, head);
-      Atomics.notify(views.control, Slot.TX_TAIL);
-      this.cdc.deviceTx(data);
     }
   }
 
@@ -368,6 +347,7 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
     this.resetChannel();
     this.views.rx.set(unread);
     this.views.store(Slot.RX_HEAD, unread.length);
+    if (this.usbStarted) this.usbIn.start(0);
     this.emit('vm-restart', { interrupted });
     this.startCpu({ kind: 'vm-restart', interrupted });
   }

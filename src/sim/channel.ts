@@ -28,6 +28,10 @@ export const Slot = {
   RX_BLOCKED: 10,
   /** 1 when the main thread has drained the TX ring and wants a message when bytes arrive. */
   TX_NOTIFY: 11,
+  /** Transfer-boundary ring write index (worker), monotonic. */
+  TX_MARK_HEAD: 12,
+  /** Transfer-boundary ring read index (main thread), monotonic. */
+  TX_MARK_TAIL: 13,
 } as const;
 
 const CONTROL_SLOTS = 16;
@@ -51,6 +55,12 @@ export const RX_RING_SIZE = 4096;
  * spins in a tight loop, as a real FIFO drained by the USB hardware would.
  */
 export const TX_RING_SIZE = 64 * 1024;
+/**
+ * Where the CPU's write calls end in the TX ring. The firmware flushes USB after each write call
+ * (mp_usbd_cdc_tx_strn), so each call reaches the host as its own transfer; e.g. the raw REPL's "OK"
+ * arrives apart from the output that follows it.
+ */
+export const TX_MARK_RING_SIZE = 4096;
 /** Largest RPC response (flash file contents travel hex-encoded). */
 export const RPC_BUFFER_SIZE = 4 * 1024 * 1024;
 
@@ -59,6 +69,8 @@ export interface ChannelBuffers {
   readonly clock: SharedArrayBuffer;
   readonly rx: SharedArrayBuffer;
   readonly tx: SharedArrayBuffer;
+  readonly txMarks: SharedArrayBuffer;
+  readonly txMarkTimes: SharedArrayBuffer;
   readonly rpc: SharedArrayBuffer;
 }
 
@@ -68,6 +80,8 @@ export function createChannelBuffers(): ChannelBuffers {
     clock: new SharedArrayBuffer(CLOCK_SLOTS * Float64Array.BYTES_PER_ELEMENT),
     rx: new SharedArrayBuffer(RX_RING_SIZE),
     tx: new SharedArrayBuffer(TX_RING_SIZE),
+    txMarks: new SharedArrayBuffer(TX_MARK_RING_SIZE * Int32Array.BYTES_PER_ELEMENT),
+    txMarkTimes: new SharedArrayBuffer(TX_MARK_RING_SIZE * Float64Array.BYTES_PER_ELEMENT),
     rpc: new SharedArrayBuffer(RPC_BUFFER_SIZE),
   };
 }
@@ -77,6 +91,9 @@ export class ChannelViews {
   readonly clock: Float64Array;
   readonly rx: Uint8Array;
   readonly tx: Uint8Array;
+  readonly txMarks: Int32Array;
+  /** Host time (hostNowMs) at which each write call ended. */
+  readonly txMarkTimes: Float64Array;
   readonly rpc: Uint8Array;
 
   constructor(buffers: ChannelBuffers) {
@@ -84,6 +101,8 @@ export class ChannelViews {
     this.clock = new Float64Array(buffers.clock);
     this.rx = new Uint8Array(buffers.rx);
     this.tx = new Uint8Array(buffers.tx);
+    this.txMarks = new Int32Array(buffers.txMarks);
+    this.txMarkTimes = new Float64Array(buffers.txMarkTimes);
     this.rpc = new Uint8Array(buffers.rpc);
   }
 

@@ -161,15 +161,12 @@ export class SimPortHandle implements BindingPortInterface, HostEndpoint {
         this.reader = { resolve, reject };
       });
     }
-    let bytesRead = 0;
-    while (bytesRead < length && this.queue.length > 0) {
-      const chunk = this.queue[0] as Uint8Array;
-      const take = Math.min(length - bytesRead, chunk.length);
-      buffer.set(chunk.subarray(0, take), offset + bytesRead);
-      bytesRead += take;
-      if (take === chunk.length) this.queue.shift();
-      else this.queue[0] = chunk.subarray(take);
-    }
+    // One USB transfer per read, as each completed bulk-in URB reaches the tty on its own.
+    const chunk = this.queue[0] as Uint8Array;
+    const bytesRead = Math.min(length, chunk.length);
+    buffer.set(chunk.subarray(0, bytesRead), offset);
+    if (bytesRead === chunk.length) this.queue.shift();
+    else this.queue[0] = chunk.subarray(bytesRead);
     this.board.cdc.hostConsumed(bytesRead);
     return { buffer, bytesRead };
   }

@@ -1,4 +1,15 @@
-import { ChannelViews, ClockSlot, RX_RING_SIZE, Slot, TX_RING_SIZE, boardRtcMs, boardUptimeMs, type CpuMessage } from '../channel.js';
+import {
+  ChannelViews,
+  ClockSlot,
+  RX_RING_SIZE,
+  Slot,
+  TX_MARK_RING_SIZE,
+  TX_RING_SIZE,
+  boardRtcMs,
+  boardUptimeMs,
+  hostNowMs,
+  type CpuMessage,
+} from '../channel.js';
 
 /** A write that finds the USB TX FIFO full waits this long for progress, then the data is lost (MICROPY_HW_USB_CDC_TX_TIMEOUT). */
 const TX_TIMEOUT_BOARD_MS = 500;
@@ -29,13 +40,27 @@ export class DeviceIo {
   txRaw(data: string | Uint8Array): void {
     const bytes = typeof data === 'string' ? this.encoder.encode(data) : data;
     for (const byte of bytes) this.txByte(byte);
+    this.endTransfer();
   }
 
-  /** Output from Python (print, sys.stdout): `\n` becomes `\r\n` as in mp_hal_stdout_tx_strn_cooked. */
+  /**
+   * Output from Python (print, sys.stdout): `\n` becomes `\r\n` as in mp_hal_stdout_tx_strn_cooked.
+   * The interpreter hands it over byte by byte, so a line end stands in for the end of a write call.
+   */
   txCooked(byte: number): void {
     if (byte === 0x0a) this.txByte(0x0d);
     this.txByte(byte);
+    if (byte === 0x0a) this.endTransfer();
     this.pollInterrupt();
+  }
+
+  /** Record the end of a write call: the USB controller sends what came before as one transfer. */
+  private endTransfer(): void {
+    const markHead = this.views.load(Slot.TX_MARK_HEAD);
+    if (markHead - this.views.load(Slot.TX_MARK_TAIL) >= TX_MARK_RING_SIZE) return; // merged with the next one
+    this.views.txMarks[markHead % TX_MARK_RING_SIZE] = this.views.load(Slot.TX_HEAD);
+    this.views.txMarkTimes[markHead % TX_MARK_RING_SIZE] = hostNowMs();
+    this.views.store(Slot.TX_MARK_HEAD, markHead + 1);
   }
 
   /** Put one byte in the USB TX FIFO; the board's USB controller (main thread) sends it. */
