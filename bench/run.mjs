@@ -5,7 +5,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
 import { arch, cpus, platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +21,6 @@ const UPLOAD_WARMUP = 2;
 const UPLOAD_BYTES = 20 * 1024;
 const RESETS = 8;
 const EXTERNAL_RUNS = 10;
-const EXTERNAL_CALL_TIMEOUT_MS = 5_000;
 const EXTERNAL_PROCESS_TIMEOUT_MS = 30_000;
 const CLASSIC_CHUNK_SIZE = 256; // RawRepl's default, written out so the output can state it
 
@@ -255,44 +253,6 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** micropython-ctl-cont (a third-party raw-REPL client, classic raw mode) in-process against the same PTY. */
-async function compareMicropythonCtl(pty, ourRoundTrip) {
-  let ctl;
-  try {
-    const require = createRequire(import.meta.url);
-    ctl = require('micropython-ctl-cont');
-  } catch (error) {
-    note(`micropython-ctl-cont comparison not measured: ${error.message}`);
-    return;
-  }
-  const device = new ctl.MicroPythonDevice();
-  try {
-    await withTimeout(device.connectSerial(pty.path), EXTERNAL_CALL_TIMEOUT_MS, 'micropython-ctl-cont connectSerial');
-    progress(`micropython-ctl-cont: ${ROUND_TRIPS} × print(1) over the PTY`);
-    const trips = await sample(ROUND_TRIPS, ROUND_TRIP_WARMUP, async () => {
-      const out = await withTimeout(
-        device.runScript('print(1)', { stayInRawRepl: true }),
-        EXTERNAL_CALL_TIMEOUT_MS,
-        'micropython-ctl-cont runScript("print(1)")',
-      );
-      if (out.trim() !== '1') throw new Error(`micropython-ctl-cont printed ${JSON.stringify(out)}`);
-    });
-    const theirs = summarize(trips);
-    rows.push({ scenario: 'exec print(1)', transport: 'pty', mode: 'mctl (classic)', stats: theirs });
-    if (ourRoundTrip !== undefined) {
-      note(`ratio (median exec round trip over the PTY, micropython-ctl-cont ÷ picow-harness classic): ${(theirs.median / ourRoundTrip.median).toFixed(2)}×`);
-    }
-  } catch (error) {
-    note(`micropython-ctl-cont comparison not measured: ${error.message}.`);
-  } finally {
-    // Its disconnect() does not wait for the port to close; wait, so it cannot read what comes next.
-    const port = device.state?.port;
-    const closed = port?.isOpen ? once(port, 'close') : Promise.resolve();
-    await withTimeout(device.disconnect(), EXTERNAL_CALL_TIMEOUT_MS, 'micropython-ctl-cont disconnect').catch(() => undefined);
-    await withTimeout(closed, EXTERNAL_CALL_TIMEOUT_MS, 'micropython-ctl-cont closing its port').catch(() => undefined);
-  }
-}
-
 async function main() {
   const started = performance.now();
   process.stdout.write(
@@ -317,9 +277,7 @@ async function main() {
     try {
       progress(`board exposed on ${pty.path}`);
       await measureTransport('pty', pty.open);
-      const ourClassic = rows.find((row) => row.transport === 'pty' && row.mode === 'classic' && row.scenario === 'exec print(1)');
       await compareExternalClient(pty);
-      await compareMicropythonCtl(pty, ourClassic?.stats);
       progress(`pty: hard reset × ${RESETS}`);
       await measureHardReset('pty', pty.board, pty.open, () => once(pty.exposed, 'present'));
     } finally {
@@ -328,7 +286,7 @@ async function main() {
   }
   if (pty.why !== undefined) {
     const installed = externalCommand() === undefined ? 'mpremote is not installed, and ' : '';
-    note(`mpremote and micropython-ctl-cont comparisons not measured: ${installed}they need the PTY, which is not available.`);
+    note(`mpremote comparison not measured: ${installed}it needs the PTY, which is not available.`);
   }
 
   process.stdout.write('\n' + table(rows) + '\n\n');

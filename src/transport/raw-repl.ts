@@ -302,14 +302,18 @@ export class RawRepl extends EventEmitter<RawReplEvents> {
         // Ctrl-C interrupts a running program, clears a friendly or raw line, leaves paste mode and
         // ends a raw-paste transfer. Sent again on every attempt, for programs that catch one.
         await this.write(Uint8Array.of(CTRL_C), limits);
-        const settleUntil = performance.now() + (attemptDeadline - performance.now()) / 2;
+        // The first attempt does not wait for silence: whatever the interrupted program still prints
+        // comes before the banner that Ctrl-A asks for, and readUntil skips it. A retry first lets the
+        // line go quiet, so a late banner from the failed attempt cannot be taken for a fresh one.
+        const patient = attempt > 1;
+        const settleUntil = patient ? performance.now() + (attemptDeadline - performance.now()) / 2 : performance.now();
         discarded += (await this.reader.discardUntilQuiet(this.timeouts.settleMs, settleUntil, signal)).length;
         // Ctrl-A: friendly → raw ("\r\n" + banner + ">"); in raw REPL it prints banner + ">" again.
         await this.write(Uint8Array.of(CTRL_A), limits);
         const seen = await this.reader.readUntil(RAW_READY, limits);
         discarded += seen.length - RAW_READY.length;
-        // A banner still in flight from an earlier attempt, or late chatter, may trail the prompt.
-        const trailingUntil = Math.min(deadline, performance.now() + this.timeouts.settleMs * 4);
+        // Chatter that trails the prompt is dropped here, or noticed before the next exec is sent.
+        const trailingUntil = patient ? Math.min(deadline, performance.now() + this.timeouts.settleMs * 4) : performance.now();
         discarded += (await this.reader.discardUntilQuiet(this.timeouts.settleMs, trailingUntil, signal)).length;
         this.setState('raw');
         this.emit('enter', { port: this.port, attempts: attempt, durationMs: performance.now() - started, discarded });

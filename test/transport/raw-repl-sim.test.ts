@@ -1,20 +1,12 @@
 import { expect } from 'chai';
-import type { HarnessError, ReplTimeoutError } from '../../src/errors.js';
+import type { ReplTimeoutError } from '../../src/errors.js';
 import { RawRepl, type RawReplOptions } from '../../src/transport/raw-repl.js';
 import { concatBytes, fromUtf8, utf8 } from '../../src/util/bytes.js';
 import { Conversation, startSimRig, type SimRig } from '../support/sim-board.js';
+import { failure } from '../support/failure.js';
 
 const TIMEOUTS = { enterMs: 3000, settleMs: 30, protocolMs: 2000, execIdleMs: 5000, execTotalMs: 20_000, softResetMs: 5000 };
 const OPTIONS: RawReplOptions = { timeouts: TIMEOUTS };
-
-async function failure(promise: Promise<unknown>): Promise<HarnessError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as HarnessError;
-  }
-  throw new Error('expected the operation to fail');
-}
 
 /** About `bytes` of Python that sums its assignments and prints the total. */
 function largeScript(bytes: number, errorAtLine?: number): { code: string; total: number; lines: number } {

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import type { HarnessError, ReplTimeoutError } from '../../src/errors.js';
+import type { ReplTimeoutError } from '../../src/errors.js';
 import { RawRepl, type RawReplOptions } from '../../src/transport/raw-repl.js';
 import { concatBytes, fromUtf8, indexOfBytes, utf8 } from '../../src/util/bytes.js';
 import { FakeFirmware, RAW_BANNER, ScriptedTransport, type FirmwareOptions, type Responder, type ScriptedTransportOptions } from '../support/scripted-transport.js';
+import { failure } from '../support/failure.js';
 
 const FAST = { enterMs: 400, settleMs: 5, protocolMs: 150, execIdleMs: 400, execTotalMs: 2000, softResetMs: 400 };
 
@@ -11,15 +12,6 @@ function session(firmware: FirmwareOptions | Responder = {}, options: RawReplOpt
   const transport = new ScriptedTransport(fw?.respond ?? (firmware as Responder), transportOptions);
   const repl = new RawRepl(transport, { ...options, timeouts: { ...FAST, ...options.timeouts } });
   return { fw: fw as FakeFirmware, transport, repl };
-}
-
-async function failure(promise: Promise<unknown>): Promise<HarnessError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as HarnessError;
-  }
-  throw new Error('expected the operation to fail');
 }
 
 function count(bytes: Uint8Array, byte: number): number {

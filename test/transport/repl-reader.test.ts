@@ -1,21 +1,13 @@
 import { expect } from 'chai';
-import type { HarnessError, ReplTimeoutError } from '../../src/errors.js';
+import type { ReplTimeoutError } from '../../src/errors.js';
 import { ReplReader } from '../../src/transport/repl-reader.js';
 import { concatBytes, fromUtf8 } from '../../src/util/bytes.js';
 import { ScriptedTransport, type ScriptedTransportOptions } from '../support/scripted-transport.js';
+import { failure } from '../support/failure.js';
 
 function wire(options: ScriptedTransportOptions = {}) {
   const transport = new ScriptedTransport(() => {}, options);
   return { transport, device: transport.device, reader: new ReplReader(transport) };
-}
-
-async function failure(promise: Promise<unknown>): Promise<HarnessError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as HarnessError;
-  }
-  throw new Error('expected the read to fail');
 }
 
 const soon = (ms = 2000) => ({ phase: 'exec-idle' as const, deadline: performance.now() + ms });
