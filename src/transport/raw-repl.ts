@@ -26,6 +26,7 @@ import {
   RAW_REPL_BANNER,
   RAW_REPL_PROMPT,
 } from './repl-bytes.js';
+import { OperationQueue } from './operation-queue.js';
 import { ReplReader, type WaitLimits } from './repl-reader.js';
 import { parseTraceback } from './traceback.js';
 import type { Transport } from './transport.js';
@@ -155,8 +156,7 @@ export class RawRepl extends EventEmitter<RawReplEvents> {
   private readonly enterAttempts: number;
   private readonly classicChunkSize: number;
   private readonly classicChunkDelayMs: number;
-  /** Resolves when the last queued operation has finished. */
-  private queueTail: Promise<void> = Promise.resolve();
+  private readonly queue = new OperationQueue();
   private operationRunning = false;
   /** Set by `interrupt()` while an operation runs: the board is (or will be) leaving its current step. */
   private interruptSent = false;
@@ -541,28 +541,17 @@ export class RawRepl extends EventEmitter<RawReplEvents> {
   /** Run `operation` once every earlier operation has finished (or give up when `signal` aborts). */
   private async exclusive<T>(signal: AbortSignal | undefined, operation: () => Promise<T>): Promise<T> {
     this.assertOpen();
-    const previous = this.queueTail;
-    let release = (): void => {};
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    // Chained, so that an operation cancelled while queued never lets a later one overtake a running one.
-    this.queueTail = previous.then(() => mine);
-    let running = false;
-    try {
-      await waitForTurn(previous, signal);
+    return this.queue.run(signal, async () => {
       this.assertOpen();
-      running = true;
       this.operationRunning = true;
       this.interruptSent = false;
-      return await operation();
-    } finally {
-      if (running) {
+      try {
+        return await operation();
+      } finally {
         this.operationRunning = false;
         this.interruptSent = false;
       }
-      release();
-    }
+    });
   }
 
   /** `transport.write`, bounded by protocolMs (and the phase deadline) and cancellable. */
@@ -597,18 +586,4 @@ export class RawRepl extends EventEmitter<RawReplEvents> {
       if (onAbort !== undefined) limits.signal?.removeEventListener('abort', onAbort);
     }
   }
-}
-
-/** Resolve when `previous` settles; reject with AbortError if `signal` aborts first. */
-function waitForTurn(previous: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted === true) return Promise.reject(new AbortError());
-  if (signal === undefined) return previous;
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => reject(new AbortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    void previous.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-  });
 }
