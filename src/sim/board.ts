@@ -207,11 +207,14 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
     this.startCpu({ kind: 'hard-boot' });
   }
 
-  private resetChannel(): void {
+  /** Fresh shared memory for a new CPU, keeping the clocks; `stdin` starts its RX ring. */
+  private resetChannel(stdin: Uint8Array = new Uint8Array(0)): void {
     const previousClock = Float64Array.from(this.views.clock);
     this.buffers = createChannelBuffers();
     this.views = new ChannelViews(this.buffers);
     this.views.clock.set(previousClock);
+    this.views.rx.set(stdin);
+    this.views.store(Slot.RX_HEAD, stdin.length);
     this.views.store(Slot.INTERRUPT_CHAR, -1);
     this.views.store(Slot.TX_NOTIFY, 1);
     this.cdc.rebind(this.views);
@@ -283,8 +286,6 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
           this.emit('usb-attach');
         }, this.enumerationDelayMs / this.timeScale);
         break;
-      case 'ready':
-        break;
       case 'fatal':
         this.emit('cpu-fatal', { message: message.message });
         break;
@@ -302,15 +303,10 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
     } catch (error) {
       reply = error instanceof FlashError ? { errno: error.errno } : { error: String(error) };
     }
-    const bytes = Buffer.from(JSON.stringify(reply ?? null));
-    if (bytes.length > this.views.rpc.length) {
-      reply = { errno: 12 }; // ENOMEM: the answer does not fit
-      this.views.rpc.set(Buffer.from(JSON.stringify(reply)));
-      this.views.store(Slot.RPC_LENGTH, JSON.stringify(reply).length);
-    } else {
-      this.views.rpc.set(bytes);
-      this.views.store(Slot.RPC_LENGTH, bytes.length);
-    }
+    let bytes = Buffer.from(JSON.stringify(reply));
+    if (bytes.length > this.views.rpc.length) bytes = Buffer.from(JSON.stringify({ errno: 12 })); // ENOMEM: the answer does not fit
+    this.views.rpc.set(bytes);
+    this.views.store(Slot.RPC_LENGTH, bytes.length);
     this.views.store(Slot.RPC_STATE, 1);
     Atomics.notify(this.views.control, Slot.RPC_STATE);
   }
@@ -343,10 +339,7 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
     // A reset or power cut while the old CPU was stopping wins.
     if (!this.powered || generation !== this.generation || this.cpu !== undefined) return;
     // Bytes that arrived after the Ctrl-C are still in stdin on a real board; carry them over.
-    const unread = this.unreadAfterInterrupt();
-    this.resetChannel();
-    this.views.rx.set(unread);
-    this.views.store(Slot.RX_HEAD, unread.length);
+    this.resetChannel(this.unreadAfterInterrupt());
     if (this.usbStarted) this.usbIn.start(0);
     this.emit('vm-restart', { interrupted });
     this.startCpu({ kind: 'vm-restart', interrupted });

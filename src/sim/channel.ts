@@ -147,7 +147,6 @@ export type CpuMessage =
   /** mp_usbd_init ran after boot.py; output from TX index `txFrom` on goes to USB. */
   | { readonly t: 'usb-up'; readonly txFrom: number }
   | { readonly t: 'rx-consumed' }
-  | { readonly t: 'ready' }
   | { readonly t: 'fatal'; readonly message: string };
 
 /** What the CPU is doing; the board uses it to recover from an unresponsive Ctrl-C. */

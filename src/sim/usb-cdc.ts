@@ -49,11 +49,10 @@ export class UsbCdc {
 
   constructor(private views: ChannelViews) {}
 
-  /** A new CPU (after a reset) brings fresh shared memory; in-flight host writes are lost with the old one. */
+  /** A new CPU brings fresh shared memory; host bytes still waiting for room go into its ring. */
   rebind(views: ChannelViews): void {
     this.views = views;
-    for (const write of this.pending) write.resolve();
-    this.pending = [];
+    this.pump();
   }
 
   get hostAttached(): boolean {

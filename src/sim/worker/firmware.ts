@@ -36,6 +36,7 @@ export class Firmware {
   private readonly editor: LineEditor;
   private readonly lines: LineReader;
   private readonly decoder = new TextDecoder();
+  private readonly encoder = new TextEncoder();
 
   constructor(
     private readonly io: DeviceIo,
@@ -52,7 +53,6 @@ export class Firmware {
     let resume: ExecContext | undefined = start.kind === 'vm-restart' ? start.interrupted : undefined;
     for (;;) {
       this.interpreter = await Interpreter.create(this.io, this.lines, { profile: this.profile });
-      this.post({ t: 'ready' });
       let forcedExit = false;
       if (resume === undefined) {
         forcedExit = this.runBootScripts(firstBoot);
@@ -317,7 +317,7 @@ export class Firmware {
 
   /** Tracebacks go through the cooked stdout path like mp_obj_print_exception. */
   private printTraceback(outcome: ExecOutcome): void {
-    for (const byte of new TextEncoder().encode(outcome.traceback)) this.io.txCooked(byte);
+    for (const byte of this.encoder.encode(outcome.traceback)) this.io.txCooked(byte);
   }
 
   private phaseIdle(): void {
