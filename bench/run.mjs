@@ -13,6 +13,7 @@ import { SimBinding, SimUsbBus } from '../dist/sim/usb-bus.js';
 import { RawRepl } from '../dist/transport/raw-repl.js';
 import { SerialTransport } from '../dist/transport/serial.js';
 import { sample, summarize, table } from './stats.mjs';
+import { benchEchoServer } from './echo-server.mjs';
 
 const ROUND_TRIPS = 500;
 const ROUND_TRIP_WARMUP = 10;
@@ -302,6 +303,7 @@ async function main() {
       `Total bench time: ${((performance.now() - started) / 1000).toFixed(1)} s.`,
     ].join('\n') + '\n',
   );
+  process.stdout.write(`\n${await benchEchoServer({ progress })}\n`);
 }
 
 main().catch((error) => {

@@ -45,4 +45,9 @@ export { exposeBoardOnPty } from './sim/pty.js';
 export { serveBoardOverTcp } from './sim/serve-tcp.js';
 
 export { readDeviceInfo, type DeviceInfo } from './device/info.js';
+
+export * from './pki/index.js';
+export * from './pki/mbedtls/index.js';
+export { inspectCertificate, formatInspectReport } from './pki/mbedtls/inspect.js';
+export * from './server/index.js';
 export { runCli } from './cli/main.js';

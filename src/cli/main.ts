@@ -1,9 +1,11 @@
 import yargs from 'yargs';
 import { exitCodeFor, isHarnessError } from '../errors.js';
 import type { CliContext, RegisteredCommand } from './command.js';
+import { certsCommand } from './commands/certs.js';
 import { devicesCommand } from './commands/devices.js';
 import { execCommand } from './commands/exec.js';
 import { infoCommand } from './commands/info.js';
+import { serveCommand } from './commands/serve.js';
 import { simCommand } from './commands/sim.js';
 import { smokeCommand } from './commands/smoke.js';
 import { writeLine, type CliIo } from './io.js';
@@ -12,7 +14,7 @@ import { withGlobalOptions } from './options.js';
 export const PROGRAM = 'picow-harness';
 
 /** The command table. Each module holds its options and a handler that calls the library. */
-export const COMMANDS: readonly RegisteredCommand[] = [execCommand, infoCommand, devicesCommand, simCommand, smokeCommand];
+export const COMMANDS: readonly RegisteredCommand[] = [execCommand, infoCommand, devicesCommand, simCommand, smokeCommand, certsCommand, serveCommand];
 
 /** Exit code when the user stopped a command with Ctrl-C (128 + SIGINT). */
 const INTERRUPTED_EXIT_CODE = 130;
@@ -44,7 +46,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .usage(`${PROGRAM} <command> [options]\n\nDrive a Raspberry Pi Pico W running MicroPython over its raw REPL, or a simulated one.`)
     .exitProcess(false)
     .strict()
-    .demandCommand(1, 'name a command (exec, info, devices, sim, smoke)')
+    .demandCommand(1, `name a command (${COMMANDS.map((command) => command.command.split(' ')[0]).join(', ')})`)
     .recommendCommands()
     .help()
     .alias('help', 'h')

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { autoDetect } from '@serialport/bindings-cpp';
 import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
@@ -201,11 +202,14 @@ describe('a simulated board on a pseudo-terminal (socat, native serialport bindi
     await new RawRepl(transport).exec('pass');
     const pending = settle(transport.read(AbortSignal.timeout(WAIT_MS)));
     const killed = pty.bridgePid;
+    const gone = once(pty, 'absent');
     process.kill(killed as number, 'SIGKILL');
     const error = await pending;
     // Often the OS reports nothing on the orphaned terminal and only the path watch sees it go.
     expect(error).to.have.property('code', 'TRANSPORT_LOST');
 
+    // The port may report the loss before the supervisor has seen socat die: wait for both.
+    await gone;
     await pty.waitUntilPresent(WAIT_MS);
     expect(pty.bridgePid).to.not.equal(killed);
     const again = await openPort(path);
