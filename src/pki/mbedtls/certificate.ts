@@ -1,18 +1,21 @@
 import { createHash } from 'node:crypto';
+import { AsnParser } from '@peculiar/asn1-schema';
+import { id_ecPublicKey, ECParameters } from '@peculiar/asn1-ecc';
+import { id_rsaEncryption, RSAPublicKey } from '@peculiar/asn1-rsa';
 import {
-  DerError,
-  TAG,
-  children,
-  content,
-  decodeOid,
-  decodeTime,
-  expectTlv,
-  hex,
-  integerBitLength,
-  readTlv,
-  whole,
-  type Tlv,
-} from './der.js';
+  BasicConstraints,
+  Certificate,
+  ExtendedKeyUsage,
+  id_ce_basicConstraints,
+  id_ce_extKeyUsage,
+  id_ce_keyUsage,
+  id_ce_subjectAltName,
+  KeyUsage as KeyUsageBits,
+  type Extension,
+  type SubjectPublicKeyInfo,
+} from '@peculiar/asn1-x509';
+import { DerError, decodeDer, libraryError, outerElement, type Asn1Block } from './der-checks.js';
+import { CertificateView, RawGeneralNames, type RawElement, type RawName } from './raw-views.js';
 
 /**
  * One X.509 certificate reduced to what mbedTLS's chain verification looks at: raw names (for
@@ -106,6 +109,12 @@ export type SubjectAltName =
   | { readonly type: 'email'; readonly value: string }
   | { readonly type: 'other'; readonly tag: number };
 
+/** Identifier octets of the name string types x509_string_cmp treats alike (ASCII case folded). */
+export const STRING_TAG = { UTF8_STRING: 0x0c, PRINTABLE_STRING: 0x13 } as const;
+const SEQUENCE = 0x30;
+const UTC_TIME = 0x17;
+const GENERALIZED_TIME = 0x18;
+
 const SIGNATURE_ALGORITHMS: Readonly<Record<string, SignatureAlgorithm>> = {
   '1.2.840.113549.1.1.4': { oid: '1.2.840.113549.1.1.4', name: 'md5WithRSAEncryption', hash: 'MD5', family: 'RSA' },
   '1.2.840.113549.1.1.5': { oid: '1.2.840.113549.1.1.5', name: 'sha1WithRSAEncryption', hash: 'SHA-1', family: 'RSA' },
@@ -172,95 +181,109 @@ const PARSED_EXTENSIONS = new Set([
   '2.5.29.35', // authorityKeyIdentifier (3.5+)
 ]);
 
-/** Parses one DER certificate. Throws DerError naming the byte offset of the first fault. */
+/** Parses one DER certificate. Throws DerError naming what is wrong, with the byte offset where it is known. */
 export function parseCertificate(input: Uint8Array): ParsedCertificate {
   const der = new Uint8Array(input);
-  const outer = expectTlv(der, 0, der.length, TAG.SEQUENCE, 'Certificate');
+  const outer = outerElement(der);
+  if (outer.tag !== SEQUENCE) throw new DerError(`Certificate: expected tag 0x30, found 0x${outer.tag.toString(16)}`, 0);
   if (outer.end !== der.length) throw new DerError(`${der.length - outer.end} trailing bytes after the certificate`, outer.end);
-  const [tbsTlv, algorithmTlv, signatureTlv] = children(der, outer);
-  if (tbsTlv === undefined || algorithmTlv === undefined || signatureTlv === undefined) {
-    throw new DerError('Certificate needs tbsCertificate, signatureAlgorithm and signatureValue', outer.start);
-  }
-  if (signatureTlv.tag !== TAG.BIT_STRING) throw new DerError('signatureValue: expected a BIT STRING', signatureTlv.start);
-  const tbsParts = children(der, tbsTlv);
-  let index = 0;
-  let version = 1;
-  if (tbsParts[0]?.tag === 0xa0) {
-    const versionTlv = expectTlv(der, tbsParts[0].contentStart, tbsParts[0].end, TAG.INTEGER, 'version');
-    version = (content(der, versionTlv)[0] ?? 0) + 1;
-    index = 1;
-  }
-  const [serialTlv, , issuerTlv, validityTlv, subjectTlv, spkiTlv, ...rest] = tbsParts.slice(index);
-  if (serialTlv === undefined || issuerTlv === undefined || validityTlv === undefined || subjectTlv === undefined || spkiTlv === undefined) {
-    throw new DerError('tbsCertificate is missing fields', tbsTlv.start);
-  }
-  const [notBeforeTlv, notAfterTlv] = children(der, validityTlv);
-  if (notBeforeTlv === undefined || notAfterTlv === undefined) throw new DerError('validity needs notBefore and notAfter', validityTlv.start);
-  const extensionsTlv = rest.find((tlv) => tlv.tag === 0xa3);
-  const extensions = extensionsTlv === undefined ? {} : parseExtensions(der, extensionsTlv);
+  const decoded = decodeDer(der, 'Certificate', true);
+  // The raw view first: its faults (names, times) come with byte offsets.
+  const view = fromDecoded(decoded, CertificateView, 'Certificate').tbsCertificate;
+  const subject = distinguishedName(view.subject);
+  const issuer = distinguishedName(view.issuer);
+  const notBefore = decodeTime(view.validity.notBefore);
+  const notAfter = decodeTime(view.validity.notAfter);
+  const certificate = fromDecoded(decoded, Certificate, 'Certificate');
+  const tbs = certificate.tbsCertificate;
+  if (certificate.tbsCertificateRaw === undefined) throw new DerError('Certificate: tbsCertificate has no encoding');
+  const signatureOid = certificate.signatureAlgorithm.algorithm;
   return {
     der,
-    tbs: whole(der, tbsTlv),
-    signature: content(der, signatureTlv).subarray(1),
-    version,
-    serialHex: hex(content(der, serialTlv)),
+    tbs: new Uint8Array(certificate.tbsCertificateRaw),
+    signature: new Uint8Array(certificate.signatureValue),
+    version: Number(tbs.version) + 1,
+    serialHex: Buffer.from(tbs.serialNumber).toString('hex'),
     sha256: createHash('sha256').update(der).digest('hex'),
-    subject: parseName(der, subjectTlv),
-    issuer: parseName(der, issuerTlv),
-    notBefore: decodeTime(der, notBeforeTlv),
-    notAfter: decodeTime(der, notAfterTlv),
-    signatureAlgorithm: parseSignatureAlgorithm(der, algorithmTlv),
-    publicKey: parsePublicKey(der, spkiTlv),
-    unsupportedCriticalExtensions: [],
-    ...extensions,
+    subject,
+    issuer,
+    notBefore,
+    notAfter,
+    signatureAlgorithm: SIGNATURE_ALGORITHMS[signatureOid] ?? { oid: signatureOid, name: signatureOid },
+    publicKey: publicKeyInfo(tbs.subjectPublicKeyInfo, new Uint8Array(view.subjectPublicKeyInfo)),
+    ...parseExtensions(tbs.extensions ?? []),
   };
 }
 
-function parseSignatureAlgorithm(der: Uint8Array, tlv: Tlv): SignatureAlgorithm {
-  const [oidTlv] = children(der, tlv);
-  if (oidTlv?.tag !== TAG.OID) throw new DerError('AlgorithmIdentifier: expected an OID', tlv.start);
-  const oid = decodeOid(der, oidTlv);
-  return SIGNATURE_ALGORITHMS[oid] ?? { oid, name: oid };
+/** Decodes DER that is part of an already decoded element (no offsets of its own). */
+function decodeAs<T>(bytes: ArrayBuffer | Uint8Array, schema: new () => T, what: string): T {
+  return fromDecoded(decodeDer(new Uint8Array(bytes), what, false), schema, what);
 }
 
-function parsePublicKey(der: Uint8Array, spkiTlv: Tlv): PublicKeyInfo {
-  const spki = whole(der, spkiTlv);
-  const [algorithmTlv, keyTlv] = children(der, spkiTlv);
-  if (algorithmTlv === undefined || keyTlv?.tag !== TAG.BIT_STRING) throw new DerError('SubjectPublicKeyInfo is malformed', spkiTlv.start);
-  const [oidTlv, parametersTlv] = children(der, algorithmTlv);
-  if (oidTlv?.tag !== TAG.OID) throw new DerError('SubjectPublicKeyInfo algorithm: expected an OID', algorithmTlv.start);
-  const oid = decodeOid(der, oidTlv);
-  if (oid === '1.2.840.113549.1.1.1') {
-    const rsaKey = expectTlv(der, keyTlv.contentStart + 1, keyTlv.end, TAG.SEQUENCE, 'RSAPublicKey');
-    const modulus = expectTlv(der, rsaKey.contentStart, rsaKey.end, TAG.INTEGER, 'RSA modulus');
-    return { type: 'RSA', bits: integerBitLength(der, modulus), spki };
+function fromDecoded<T>(block: Asn1Block, schema: new () => T, what: string): T {
+  try {
+    return AsnParser.fromASN(block, schema);
+  } catch (error) {
+    throw libraryError(what, error);
   }
-  if (oid === '1.2.840.10045.2.1') {
-    const curveOid = parametersTlv?.tag === TAG.OID ? decodeOid(der, parametersTlv) : 'explicit parameters';
+}
+
+function publicKeyInfo(info: SubjectPublicKeyInfo, spki: Uint8Array): PublicKeyInfo {
+  const oid = info.algorithm.algorithm;
+  if (oid === id_rsaEncryption) {
+    const key = decodeAs(info.subjectPublicKey, RSAPublicKey, 'RSAPublicKey');
+    return { type: 'RSA', bits: unsignedBitLength(new Uint8Array(key.modulus)), spki };
+  }
+  if (oid === id_ecPublicKey) {
+    const curveOid = namedCurveOf(info.algorithm.parameters) ?? 'explicit parameters';
     return { type: 'EC', curve: CURVES[curveOid], curveOid, spki };
   }
   return { type: 'other', oid, name: KEY_ALGORITHM_NAMES[oid] ?? oid, spki };
 }
 
-function parseName(der: Uint8Array, nameTlv: Tlv): DistinguishedName {
-  if (nameTlv.tag !== TAG.SEQUENCE) throw new DerError('Name: expected a SEQUENCE', nameTlv.start);
-  const attributes: NameAttribute[] = [];
-  for (const rdn of children(der, nameTlv)) {
-    if (rdn.tag !== TAG.SET) throw new DerError('RelativeDistinguishedName: expected a SET', rdn.start);
-    const members = children(der, rdn);
-    members.forEach((member, position) => {
-      const [typeTlv, valueTlv] = children(der, member);
-      if (typeTlv?.tag !== TAG.OID || valueTlv === undefined) throw new DerError('AttributeTypeAndValue is malformed', member.start);
-      attributes.push({ oid: decodeOid(der, typeTlv), tag: valueTlv.tag, value: content(der, valueTlv), mergedWithNext: position < members.length - 1 });
-    });
+/** The namedCurve of EC key parameters; undefined for explicit or missing parameters (mbedTLS's build parses named curves only). */
+function namedCurveOf(parameters: ArrayBuffer | null | undefined): string | undefined {
+  if (parameters === null || parameters === undefined) return undefined;
+  try {
+    return AsnParser.parse(parameters, ECParameters).namedCurve;
+  } catch {
+    return undefined;
   }
+}
+
+/** Significant bits of a non-negative big-endian integer (the RSA modulus length). */
+function unsignedBitLength(bytes: Uint8Array): number {
+  let index = 0;
+  while (index < bytes.length && bytes[index] === 0) index++;
+  if (index === bytes.length) return 0;
+  return (bytes.length - index - 1) * 8 + (32 - Math.clz32(bytes[index]!));
+}
+
+function distinguishedName(name: RawName): DistinguishedName {
+  // Array.from: plain arrays, not instances of the schema's array classes.
+  const attributes: NameAttribute[] = Array.from(name).flatMap((rdn) =>
+    Array.from(rdn, (member, position) => ({ oid: member.type, tag: member.value.identifier, value: member.value.content, mergedWithNext: position < rdn.length - 1 })),
+  );
   const text = attributes.map((attribute) => `${ATTRIBUTE_NAMES[attribute.oid] ?? attribute.oid}=${attributeText(attribute)}`).join(', ');
   const commonName = attributes.find((attribute) => attribute.oid === '2.5.4.3');
   return commonName === undefined ? { attributes, text } : { attributes, text, commonName: attributeText(commonName) };
 }
 
 function attributeText(attribute: NameAttribute): string {
-  return Buffer.from(attribute.value).toString(attribute.tag === TAG.UTF8_STRING ? 'utf8' : 'latin1');
+  return Buffer.from(attribute.value).toString(attribute.tag === STRING_TAG.UTF8_STRING ? 'utf8' : 'latin1');
+}
+
+/** UTCTime (YYMMDDHHMM[SS]Z) or GeneralizedTime (YYYYMMDDHHMM[SS]Z), as X.509 profiles them and mbedTLS reads them. */
+function decodeTime(time: RawElement): Date {
+  if (time.identifier !== UTC_TIME && time.identifier !== GENERALIZED_TIME) throw new DerError('expected a UTCTime or GeneralizedTime', time.offset);
+  const text = Buffer.from(time.content).toString('latin1');
+  const pattern = time.identifier === UTC_TIME ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?Z$/ : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?Z$/;
+  const match = pattern.exec(text);
+  if (match === null) throw new DerError(`unsupported time "${text}"`, time.offset);
+  let year = Number(match[1]);
+  // RFC 5280 4.1.2.5.1: two-digit years 50..99 are 19xx, 00..49 are 20xx (mbedTLS does the same).
+  if (time.identifier === UTC_TIME) year += year >= 50 ? 1900 : 2000;
+  return new Date(Date.UTC(year, Number(match[2]) - 1, Number(match[3]), Number(match[4]), Number(match[5]), Number(match[6] ?? '0')));
 }
 
 interface ParsedExtensions {
@@ -271,68 +294,60 @@ interface ParsedExtensions {
   unsupportedCriticalExtensions: string[];
 }
 
-function parseExtensions(der: Uint8Array, wrapper: Tlv): ParsedExtensions {
+function parseExtensions(extensions: readonly Extension[]): ParsedExtensions {
   const result: ParsedExtensions = { unsupportedCriticalExtensions: [] };
-  const list = expectTlv(der, wrapper.contentStart, wrapper.end, TAG.SEQUENCE, 'Extensions');
-  for (const extension of children(der, list)) {
-    const parts = children(der, extension);
-    const [oidTlv] = parts;
-    const valueTlv = parts[parts.length - 1];
-    if (oidTlv?.tag !== TAG.OID || valueTlv?.tag !== TAG.OCTET_STRING) throw new DerError('Extension is malformed', extension.start);
-    const oid = decodeOid(der, oidTlv);
-    const critical = parts.length === 3 && parts[1]?.tag === TAG.BOOLEAN && content(der, parts[1])[0] !== 0;
-    const value = readTlv(der, valueTlv.contentStart, valueTlv.end);
+  for (const { extnID: oid, critical, extnValue } of extensions) {
+    const value = new Uint8Array(extnValue.buffer);
+    const what = `extension ${oid}`;
     switch (oid) {
-      case '2.5.29.19':
-        result.basicConstraints = parseBasicConstraints(der, value);
+      case id_ce_basicConstraints: {
+        const constraints = decodeAs(value, BasicConstraints, what);
+        result.basicConstraints =
+          constraints.pathLenConstraint === undefined ? { ca: constraints.cA } : { ca: constraints.cA, pathLength: Number(constraints.pathLenConstraint) };
         break;
-      case '2.5.29.15':
-        result.keyUsage = parseKeyUsage(der, value);
+      }
+      case id_ce_keyUsage:
+        result.keyUsage = keyUsageOf(decodeAs(value, KeyUsageBits, what));
         break;
-      case '2.5.29.37':
-        result.extendedKeyUsage = children(der, value).map((usage) => decodeOid(der, usage));
+      case id_ce_extKeyUsage:
+        result.extendedKeyUsage = Array.from(decodeAs(value, ExtendedKeyUsage, what));
         break;
-      case '2.5.29.17':
-        result.subjectAltNames = children(der, value).map((name) => parseGeneralName(der, name));
+      case id_ce_subjectAltName:
+        result.subjectAltNames = Array.from(decodeAs(value, RawGeneralNames, what), generalName);
         break;
       default:
+        // As the model always has: the value must start with a readable DER header (mbedTLS itself skips it unread).
+        try {
+          outerElement(value);
+        } catch (error) {
+          throw new DerError(`${what}: ${error instanceof DerError ? error.reason : String(error)}`);
+        }
         if (critical && !PARSED_EXTENSIONS.has(oid)) result.unsupportedCriticalExtensions.push(oid);
     }
   }
   return result;
 }
 
-function parseBasicConstraints(der: Uint8Array, sequence: Tlv): { ca: boolean; pathLength?: number } {
-  let ca = false;
-  let pathLength: number | undefined;
-  for (const part of children(der, sequence)) {
-    if (part.tag === TAG.BOOLEAN) ca = content(der, part)[0] !== 0;
-    if (part.tag === TAG.INTEGER) pathLength = content(der, part).reduce((value, byte) => value * 256 + byte, 0);
-  }
-  return pathLength === undefined ? { ca } : { ca, pathLength };
-}
-
-function parseKeyUsage(der: Uint8Array, bitString: Tlv): KeyUsage {
-  const bits = content(der, bitString).subarray(1);
-  const bit = (position: number): boolean => (((bits[position >> 3] ?? 0) >> (7 - (position & 7))) & 1) === 1;
+/** mbedTLS reads the keyUsage bytes as they are (x509_get_key_usage), unused-bit count or not. */
+function keyUsageOf(bits: KeyUsageBits): KeyUsage {
+  const bytes = new Uint8Array(bits.value);
+  const bit = (position: number): boolean => (((bytes[position >> 3] ?? 0) >> (7 - (position & 7))) & 1) === 1;
   return { digitalSignature: bit(0), keyEncipherment: bit(2), keyAgreement: bit(4), keyCertSign: bit(5) };
 }
 
-function parseGeneralName(der: Uint8Array, name: Tlv): SubjectAltName {
-  const text = (): string => Buffer.from(content(der, name)).toString('latin1');
-  switch (name.tag) {
+function generalName(name: RawElement): SubjectAltName {
+  const text = (): string => Buffer.from(name.content).toString('latin1');
+  switch (name.identifier) {
     case 0x81:
       return { type: 'email', value: text() };
     case 0x82:
       return { type: 'dns', value: text() };
     case 0x86:
       return { type: 'uri', value: text() };
-    case 0x87: {
-      const bytes = content(der, name);
-      return { type: 'ip', value: formatIp(bytes), bytes };
-    }
+    case 0x87:
+      return { type: 'ip', value: formatIp(name.content), bytes: name.content };
     default:
-      return { type: 'other', tag: name.tag };
+      return { type: 'other', tag: name.identifier };
   }
 }
 
@@ -343,7 +358,7 @@ function formatIp(bytes: Uint8Array): string {
     for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
     return groups.join(':');
   }
-  return `<${bytes.length}-byte address ${hex(bytes)}>`;
+  return `<${bytes.length}-byte address ${Buffer.from(bytes).toString('hex')}>`;
 }
 
 /** `DNS:a, IP:1.2.3.4` for reports. */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../../errors.js';
 import { decodePemCertificates, looksLikePem, parseCertificate } from './certificate.js';
-import { DerError, readTlv } from './der.js';
+import { DerError, outerElement } from './der-checks.js';
 import { tlsProfile } from './profiles.js';
 import { parseProblem } from './verify.js';
 
@@ -18,7 +18,7 @@ export function splitCertificates(bytes: Uint8Array): SplitCertificates {
   if (looksLikePem(bytes)) {
     return { format: 'PEM', certificates: decodePemCertificates(Buffer.from(bytes).toString('latin1')), trailingBytes: 0 };
   }
-  const first = readTlv(bytes, 0);
+  const first = outerElement(bytes);
   return { format: 'DER', certificates: [bytes.subarray(0, first.end)], trailingBytes: bytes.length - first.end };
 }
 
@@ -38,13 +38,15 @@ export async function readCertificateFile(file: string): Promise<SplitCertificat
       try {
         parseCertificate(der);
       } catch (error) {
-        if (error instanceof DerError) throw new DerError(`certificate #${index}: ${error.message.replace(/ at byte offset \d+$/, '')}`, error.offset);
+        if (error instanceof DerError) throw new DerError(`certificate #${index}: ${error.reason}`, error.offset);
         throw error;
       }
     });
     return split;
   } catch (error) {
-    if (error instanceof DerError) throw new ConfigError(`${file}: not a PEM or DER certificate: ${error.message}`, { file, offset: error.offset });
+    if (error instanceof DerError) {
+      throw new ConfigError(`${file}: not a PEM or DER certificate: ${error.message}`, { file, ...(error.offset === undefined ? {} : { offset: error.offset }) });
+    }
     throw error;
   }
 }

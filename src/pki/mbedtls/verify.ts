@@ -5,11 +5,12 @@ import {
   describePublicKey,
   describeSubjectAltNames,
   parseCertificate,
+  STRING_TAG,
   type DistinguishedName,
   type ParsedCertificate,
   type PublicKeyInfo,
 } from './certificate.js';
-import { DerError, TAG } from './der.js';
+import { DerError } from './der-checks.js';
 import { FLAG, flagNames, type VerifyFlagName } from './flags.js';
 import { tlsProfile, type TlsVerificationProfile } from './profiles.js';
 
@@ -377,7 +378,7 @@ export function namesEqual(a: DistinguishedName, b: DistinguishedName): boolean 
   });
 }
 
-const CASE_FOLDED_TAGS: readonly number[] = [TAG.UTF8_STRING, TAG.PRINTABLE_STRING];
+const CASE_FOLDED_TAGS: readonly number[] = [STRING_TAG.UTF8_STRING, STRING_TAG.PRINTABLE_STRING];
 
 /** x509_string_cmp: byte-equal with the same tag, or ASCII-case-insensitive between UTF8String and PrintableString. */
 function stringsEqual(tagA: number, a: Uint8Array, tagB: number, b: Uint8Array): boolean {
@@ -520,7 +521,7 @@ function usableCertificates(
     } catch (error) {
       const detail = error instanceof DerError ? error.message : String(error);
       throw new ConfigError(`${source === 'chain' ? 'chain' : 'trusted'} certificate #${index} is not a DER X.509 certificate: ${detail}`, {
-        ...(error instanceof DerError ? { offset: error.offset } : {}),
+        ...(error instanceof DerError && error.offset !== undefined ? { offset: error.offset } : {}),
       });
     }
     const problem = parseProblem(certificate, profile);
