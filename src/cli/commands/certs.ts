@@ -1,16 +1,11 @@
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
-import {
-  CERTIFICATE_SETS,
-  DEFAULT_OUT_DIR,
-  KEY_CHOICES,
-  RP2_BOOT_EPOCH,
-  SHARED_CA_DIR,
-  generateCertificateSets,
-  type CertificateSetManifest,
-  type CertsEvent,
-  type ExpectedVerdict,
-} from '../../pki/index.js';
+// Light modules only: the generator (@peculiar/x509) is loaded when the command runs.
+import type { CertsEvent } from '../../pki/generate.js';
+import { KEY_CHOICES } from '../../pki/key-choices.js';
+import { DEFAULT_OUT_DIR, SHARED_CA_DIR } from '../../pki/layout.js';
+import type { CertificateSetManifest } from '../../pki/manifest.js';
+import { CERTIFICATE_SETS, RP2_BOOT_EPOCH, type ExpectedVerdict } from '../../pki/sets.js';
 import { defineCommand } from '../command.js';
 import { table } from '../format.js';
 import { writeLine } from '../io.js';
@@ -133,6 +128,7 @@ export const certsCommand = defineCommand<CertsArgs>({
 
     const events: CertsEvent[] = [];
     const hostIps = hostIpsOption(args['host-ip']);
+    const { generateCertificateSets } = await import('../../pki/generate.js');
     const manifests = await generateCertificateSets({
       outDir: args.out,
       force: args.force,

@@ -2,7 +2,11 @@ import { once } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
-import { DEFAULT_CERTIFICATE_SET, DEFAULT_OUT_DIR, SET_FILES, findCertificateSet, hostIpv4Addresses, loadCertificateSet, type CertificateSet } from '../../pki/index.js';
+// Light modules only: loading a set (@peculiar/x509) happens when the command runs.
+import { DEFAULT_OUT_DIR, SET_FILES } from '../../pki/layout.js';
+import type { CertificateSet } from '../../pki/load.js';
+import { DEFAULT_CERTIFICATE_SET, findCertificateSet } from '../../pki/sets.js';
+import { hostIpv4Addresses } from '../../pki/subject-names.js';
 import { ECHO_SERVER_DEFAULTS, startEchoServer, type ConnectionRecord, type EchoServer } from '../../server/index.js';
 import { defineCommand } from '../command.js';
 import { writeLine, type WritableLike } from '../io.js';
@@ -43,6 +47,7 @@ async function loadSet(certsDir: string, name: string): Promise<CertificateSet> 
     const create = certsDir === DEFAULT_OUT_DIR ? 'picow-harness certs' : `picow-harness certs --out ${certsDir}`;
     throw new ConfigError(`certificate set ${spec.name} not found in ${dir}; create the sets with: ${create}`, { file: dir });
   }
+  const { loadCertificateSet } = await import('../../pki/load.js');
   return loadCertificateSet(certsDir, spec.name);
 }
 
