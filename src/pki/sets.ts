@@ -1,11 +1,12 @@
 import { UsageError } from '../errors.js';
 import { WRONG_HOST_DNS_NAME } from './subject-names.js';
+import { RP2_BOOT_EPOCH_MS } from '../sim/profiles.js';
 
 /**
  * What the RTC of a Pico W says right after power-on or a hard reset (facts §3): mbedTLS compares
  * every certificate's dates with this until the board sets its clock (ntptime).
  */
-export const RP2_BOOT_EPOCH = new Date(Date.UTC(2021, 0, 1));
+export const RP2_BOOT_EPOCH = new Date(RP2_BOOT_EPOCH_MS);
 
 /** The shared root and intermediate are backdated so that a cold board accepts them (mbedTLS checks the root's dates too). */
 export const CA_NOT_BEFORE = new Date(Date.UTC(2020, 0, 1));

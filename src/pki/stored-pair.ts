@@ -5,6 +5,7 @@ import type { IssuedCertificate } from './issue.js';
 import { certificateFiles, keyFiles, type CertificateFiles, type KeyFiles } from './layout.js';
 import { KEY_FILE_MODE, PUBLIC_FILE_MODE, readIfExists, removeIfExists, writeFileIfChanged } from './files.js';
 import { x509 } from './x509.js';
+import { certificatePemBlocks } from './pem.js';
 
 /** A certificate file parsed, or a ConfigError naming the file. */
 export function parseCertificatePem(text: string, file: string): x509.X509Certificate {
@@ -17,10 +18,7 @@ export function parseCertificatePem(text: string, file: string): x509.X509Certif
   }
 }
 
-/** The `-----BEGIN CERTIFICATE-----` blocks of a PEM text, in order. */
-export function certificatePemBlocks(text: string): string[] {
-  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-}
+export { certificatePemBlocks };
 
 /** Every certificate of a PEM text (a chain or a bundle) as DER, in order. */
 export function pemToDerCertificates(text: string): Uint8Array[] {

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { ConfigError, UsageError } from '../errors.js';
 import type { PeerCertificateSummary } from './records.js';
+import { certificatePemBlocks } from '../pki/pem.js';
 
 /** PEM text the server loads. Never logged; only the certificates' public summaries are. */
 export interface TlsMaterial {
@@ -62,8 +63,6 @@ export interface TlsServerSetup {
   readonly chain: readonly PeerCertificateSummary[];
 }
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
 export function summarizeCertificate(certificate: X509Certificate): PeerCertificateSummary {
   return {
     subject: certificate.subject.replace(/\n/g, ', '),
@@ -77,7 +76,7 @@ export function summarizeCertificate(certificate: X509Certificate): PeerCertific
 
 /** Every certificate in a PEM bundle, in order; a one-line ConfigError naming the bad block. */
 export function parseCertificateChain(pem: string, what: string): X509Certificate[] {
-  const blocks = pem.match(PEM_CERTIFICATE) ?? [];
+  const blocks = certificatePemBlocks(pem);
   if (blocks.length === 0) throw new ConfigError(`${what}: no PEM certificate (-----BEGIN CERTIFICATE-----) found`);
   return blocks.map((block, index) => {
     try {

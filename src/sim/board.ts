@@ -17,13 +17,13 @@ import {
   type ReplMode,
 } from './channel.js';
 import { Flash, FlashError } from './flash.js';
-import { findProfile, type FirmwareProfile } from './profiles.js';
+import { RP2_BOOT_EPOCH_MS, findProfile, type FirmwareProfile } from './profiles.js';
 import { UsbCdc } from './usb-cdc.js';
 import { UsbInEndpoint } from './usb-in-endpoint.js';
 import type { CpuData } from './worker/main.js';
 
 /** The RTC value main() sets at every hard boot on rp2: 2021-01-01 00:00:00 (facts §3). */
-export const BOOT_EPOCH_MS = Date.UTC(2021, 0, 1);
+export const BOOT_EPOCH_MS = RP2_BOOT_EPOCH_MS;
 
 export type ResetCause = 'power-on' | 'watchdog';
 

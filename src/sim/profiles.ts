@@ -99,6 +99,12 @@ export const PROFILES: readonly FirmwareProfile[] = [
   },
 ];
 
+/**
+ * The RTC value rp2 firmware sets at every hard boot (ports/rp2/main.c: 2021-01-01 00:00:00 UTC),
+ * whatever the profile: the clock a cold board judges certificate dates by.
+ */
+export const RP2_BOOT_EPOCH_MS = Date.UTC(2021, 0, 1);
+
 /** The newest release profile: what `--profile` defaults to. */
 export const DEFAULT_PROFILE_NAME = 'v1.24.1';
 

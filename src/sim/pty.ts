@@ -4,6 +4,7 @@ import { constants, lstatSync, mkdtempSync, readlinkSync, rmSync, statSync, unli
 import { open, readlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SimError, ToolMissingError, UsageError } from '../errors.js';
 import type { SimBoard } from './board.js';
 import { describeExit, stopChild, type ChildExit } from './host/child-process.js';
@@ -59,8 +60,6 @@ interface Bridge {
   readonly device: string;
   readonly keeper: FileHandle;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 /** Keeps the last characters a child wrote to stderr, for error messages. */
 class StderrTail {

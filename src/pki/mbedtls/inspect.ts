@@ -7,9 +7,10 @@ import { describePublicKey, describeSubjectAltNames, parseCertificate, type Pars
 import { parseCadata, readCertificateFile, splitCertificates } from './files.js';
 import { TLS_VERIFICATION_PROFILES, tlsProfile } from './profiles.js';
 import { verifyChain, type ChainVerdict } from './verify.js';
+import { RP2_BOOT_EPOCH_MS } from '../../sim/profiles.js';
 
 /** A cold Pico W's RTC right after power-on or a hard reset (facts §3): the default board clock. */
-export const COLD_BOOT_CLOCK = new Date(Date.UTC(2021, 0, 1));
+export const COLD_BOOT_CLOCK = new Date(RP2_BOOT_EPOCH_MS);
 export const DEFAULT_INSPECT_HOST = 'picow-harness.local';
 
 export interface InspectOptions {
