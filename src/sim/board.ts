@@ -16,11 +16,16 @@ import {
   type CpuStart,
   type ReplMode,
 } from './channel.js';
+import { apiSurface } from './api-surface.js';
 import { Flash, FlashError } from './flash.js';
+import { BoardHardware } from './hw/board-hardware.js';
+import type { BoardContext } from './hw/context.js';
+import { randomStream } from './random.js';
 import { RP2_BOOT_EPOCH_MS, findProfile, type FirmwareProfile } from './profiles.js';
 import { UsbCdc } from './usb-cdc.js';
 import { UsbInEndpoint } from './usb-in-endpoint.js';
-import type { CpuData } from './worker/main.js';
+import type { CpuData, CpuHardware } from './worker/main.js';
+import { DEFAULT_WORLD, type World } from './world.js';
 
 /** The RTC value main() sets at every hard boot on rp2: 2021-01-01 00:00:00 (facts §3). */
 export const BOOT_EPOCH_MS = RP2_BOOT_EPOCH_MS;
@@ -40,7 +45,15 @@ export interface SimBoardOptions {
   readonly enumerationDelayMs?: number;
   /** Host ms a Ctrl-C may stay untaken by running code before the VM is restarted. */
   readonly interruptWatchdogMs?: number;
+  /** The world the board's radio and network live in (access points, DNS, NTP, faults). */
+  readonly world?: World;
+  /** Model of the MicroPython GC heap (bytes): what gc.mem_free() and mbedTLS's allocations see. */
+  readonly heapBytes?: number;
 }
+
+/** Model: a Pico W's GC heap (RP2040 RAM minus firmware data, cyw43/lwIP buffers and stack) and what boot uses of it. */
+export const PICO_W_HEAP_BYTES = 188_416;
+const BOOT_ALLOC_BYTES = 6_400;
 
 export interface SimBoardEvents {
   'usb-attach': [];
@@ -48,6 +61,8 @@ export interface SimBoardEvents {
   'vm-restart': [{ interrupted: string }];
   'cpu-fatal': [{ message: string }];
   phase: [CpuPhase];
+  /** The board left for its USB bootloader (machine.bootloader()): no serial port until a reset. */
+  bootloader: [];
 }
 
 const DEFAULT_ENUMERATION_DELAY_MS = 800;
@@ -94,10 +109,17 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
   private enumerationTimer: NodeJS.Timeout | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
   private hardBoots = 0;
+  private bootsel = false;
   private vmRestarts = 0;
   /** The firmware has started USB (mp_usbd_init, after boot.py) since the last hard boot. */
   private usbStarted = false;
   private readonly usbIn: UsbInEndpoint;
+  private readonly seed: number;
+  private attemptValue = 0;
+  private readonly streamDraws = new Map<string, number>();
+  private readonly cpuHardware: CpuHardware;
+  /** The radio, network stack, TLS and machine peripherals (main thread). */
+  readonly hardware: BoardHardware;
 
   constructor(options: SimBoardOptions = {}) {
     super();
@@ -121,6 +143,54 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
     this.cdc.onInterrupt = () => this.armInterruptWatchdog();
     this.usbIn = new UsbInEndpoint(this.views, this.cdc, this.timeScale);
     this.cdc.onHostProgress = () => this.usbIn.pump();
+    const world = options.world ?? DEFAULT_WORLD;
+    this.seed = options.seed ?? world.seed;
+    this.cpuHardware = {
+      uniqueIdHex: this.serialNumber,
+      features: apiSurface(this.profile),
+      heapBytes: options.heapBytes ?? PICO_W_HEAP_BYTES,
+      bootAllocBytes: BOOT_ALLOC_BYTES,
+    };
+    this.hardware = new BoardHardware(this.context(), world, {
+      timeScale: this.timeScale,
+      reboot: (cause) => void this.hardReset(cause).catch(() => undefined),
+      bootloader: () => void this.enterBootloader(),
+      setRtcMs: (epochMs) => {
+        const clock = this.views.clock;
+        clock[ClockSlot.RTC_OFFSET_MS] = epochMs - (hostNowMs() - (clock[ClockSlot.BOOT_HOST_MS] ?? 0)) * this.timeScale;
+      },
+      resetCause: () => (this.causeValue === 'power-on' ? 1 : 3),
+    });
+  }
+
+  private context(): BoardContext {
+    return {
+      profile: this.profile,
+      serialNumber: this.serialNumber,
+      uniqueId: this.uniqueId,
+      timeScale: this.timeScale,
+      uptimeMs: () => this.clocks().uptimeMs,
+      rtcMs: () => this.clocks().rtcMs,
+      random: (stream) => {
+        const draw = this.streamDraws.get(stream) ?? 0;
+        this.streamDraws.set(stream, draw + 1);
+        return randomStream(this.seed, this.serialNumber, this.attemptValue, `${stream}#${draw}`);
+      },
+      wake: () => this.views.wake(),
+    };
+  }
+
+  /**
+   * Start attempt `n` of a campaign: the board's random draws (joins, losses) from here on depend
+   * only on (seed, serial number, n), so a resumed run replays the same conditions.
+   */
+  beginAttempt(n: number): void {
+    this.attemptValue = n;
+    this.streamDraws.clear();
+  }
+
+  get attempt(): number {
+    return this.attemptValue;
   }
 
   get isPowered(): boolean {
@@ -159,8 +229,25 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
   async powerOff(): Promise<void> {
     if (!this.powered) return;
     this.powered = false;
+    this.bootsel = false;
     this.usbGone('power off');
     await this.stopCpu();
+    this.hardware.dispose();
+  }
+
+  /** True while the board sits in its USB bootloader (BOOTSEL) after machine.bootloader(). */
+  get inBootloader(): boolean {
+    return this.bootsel;
+  }
+
+  /** machine.bootloader(): reset_usb_boot — the CPU stops and the serial port goes away. */
+  private async enterBootloader(): Promise<void> {
+    if (!this.powered) return;
+    this.usbGone('bootloader');
+    await this.stopCpu();
+    this.hardware.dispose();
+    this.bootsel = true;
+    this.emit('bootloader');
   }
 
   /** A reset that reruns main(): `machine.reset()` (watchdog) or the RUN pin / power glitch. */
@@ -191,11 +278,14 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
     this.powered = false;
     this.usbGone('board removed');
     await this.stopCpu();
+    this.hardware.dispose();
     this.removeAllListeners();
   }
 
   private hardBoot(cause: ResetCause): void {
     this.causeValue = cause;
+    this.bootsel = false;
+    this.hardware.hardReset();
     this.hardBoots += 1;
     this.usbStarted = false;
     this.replMode = 'friendly'; // pyexec_mode_kind is reinitialised by a hard boot
@@ -225,7 +315,7 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
     this.generation += 1;
     const generation = this.generation;
     this.phaseValue = { kind: 'boot' };
-    const data: CpuData = { buffers: this.buffers, profile: this.profile, mode: this.replMode, start };
+    const data: CpuData = { buffers: this.buffers, profile: this.profile, mode: this.replMode, start, hardware: this.cpuHardware };
     const cpu = new Worker(cpuEntry(), { workerData: data, stdout: false, stderr: false });
     this.cpu = cpu;
     cpu.on('message', (message: CpuMessage) => {
@@ -293,12 +383,12 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
   }
 
   private answerRpc(method: string, args: unknown): void {
-    let reply: { value?: unknown; errno?: number; error?: string };
+    let reply: { value?: unknown; errno?: number; error?: string } | ReturnType<BoardHardware['call']>;
     try {
       if (method.startsWith('fs.')) {
         reply = { value: this.flash.call(method.slice(3), Array.isArray(args) ? args : []) };
       } else {
-        reply = { error: `unknown board call ${method}` };
+        reply = this.hardware.call(method, Array.isArray(args) ? args : []);
       }
     } catch (error) {
       reply = error instanceof FlashError ? { errno: error.errno } : { error: String(error) };

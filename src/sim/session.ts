@@ -7,7 +7,7 @@ import { DEFAULT_WORLD, type World } from './world.js';
 
 export interface SimSessionOptions {
   readonly world?: World;
-  /** Seeds the board's unique ID (and so its USB serial number) unless the world fixes it. */
+  /** Seeds the board's unique ID (USB serial number, unless the world fixes it) and its random draws; default: the world's seed. */
   readonly seed?: number;
   /** Firmware profile; wins over the world's `board.profile`. */
   readonly profile?: string | undefined;
@@ -38,7 +38,8 @@ export async function startSimSession(options: SimSessionOptions = {}): Promise<
   const bus = new SimUsbBus();
   const board = new SimBoard({
     name: 'sim',
-    seed: options.seed ?? 0,
+    seed: options.seed ?? world.seed,
+    world,
     profile,
     timeScale: world.timeScale,
     enumerationDelayMs: world.board.enumerationDelayMs,

@@ -2,8 +2,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { startSimSession, type SimSession } from '../../src/sim/session.js';
-import { DEFAULT_WORLD, loadWorld, parseWorld } from '../../src/sim/world.js';
+import type { SimSession } from '../../src/sim/session.js';
+import { DEFAULT_WORLD, loadWorld, netConfigOf, parseWorld } from '../../src/sim/world.js';
+
+/** The session module pulls in the whole simulated board; loaded only by the tests that start one. */
+async function startSimSession(...args: Parameters<typeof import('../../src/sim/session.js').startSimSession>): Promise<SimSession> {
+  const session = await import('../../src/sim/session.js');
+  return session.startSimSession(...args);
+}
+
+const AP = 'accessPoints:\n  - {ssid: a, bssid: "02:00:00:00:00:01", channel: 6, security: wpa2, password: secret-pass-1}\n';
+const SECRET = 'secret-pass-1';
 
 function configError(run: () => unknown): Error & { code?: string; context?: Record<string, unknown> } {
   try {
@@ -20,7 +29,30 @@ function configError(run: () => unknown): Error & { code?: string; context?: Rec
 describe('world file', () => {
   it('fills in defaults for an empty document', () => {
     expect(parseWorld('', 'world.yaml')).to.deep.equal(DEFAULT_WORLD);
-    expect(DEFAULT_WORLD).to.deep.equal({ timeScale: 1, board: { enumerationDelayMs: 800 } });
+    expect(DEFAULT_WORLD).to.include({ seed: 0, timeScale: 1 });
+    expect(DEFAULT_WORLD.board).to.deep.equal({ enumerationDelayMs: 800 });
+  });
+
+  it('describes the seed-bug world by default: a visible and a hidden WPA2 SSID on channel 6, a hidden one on 13, and a rule per factor', () => {
+    const bySsid = new Map(DEFAULT_WORLD.accessPoints.map((ap) => [ap.ssid, ap]));
+    expect(bySsid.get('picow-lab')).to.include({ channel: 6, security: 'wpa2', hidden: false });
+    expect(bySsid.get('picow-lab-hidden')).to.include({ channel: 6, security: 'wpa2', hidden: true });
+    expect(bySsid.get('picow-lab-13-hidden')).to.include({ channel: 13, hidden: true, country: 'DE' });
+    expect(DEFAULT_WORLD.faults.map((rule) => rule.kind)).to.deep.equal(['pm-join', 'passive-channels', 'pinning', 'transient-badauth', 'idle-drop', 'air-loss']);
+    for (const rule of DEFAULT_WORLD.faults) expect(rule.source).to.match(/^(model|root-causes\.md §)/);
+  });
+
+  it('gives the network stack the harness, names, NTP and timing of the world', () => {
+    expect(netConfigOf(DEFAULT_WORLD)).to.deep.equal({
+      harness: { name: 'picow-harness.local', address: '192.168.4.2' },
+      names: {},
+      ntp: { names: ['pool.ntp.org'], address: '203.0.113.123', offsetMs: 0, replyDelayMs: 25 },
+      dnsDelayMs: 20,
+      tcpConnectTimeoutMs: 21_000,
+    });
+    const world = parseWorld('network:\n  names: {Example.COM: 192.0.2.7}\n  ntp: {names: [time.example.org], offsetMs: -5000}\n', 'w.yaml');
+    expect(netConfigOf(world).names).to.deep.equal({ 'example.com': '192.0.2.7' });
+    expect(netConfigOf(world).ntp).to.deep.equal({ names: ['time.example.org'], address: '203.0.113.123', offsetMs: -5000, replyDelayMs: 25 });
   });
 
   it('ships worlds/default.yaml with exactly the built-in defaults', async () => {
@@ -30,7 +62,7 @@ describe('world file', () => {
 
   it('reads YAML and JSON, and lowercases the serial number', () => {
     const yaml = parseWorld('timeScale: 2\nboard:\n  enumerationDelayMs: 100\n  profile: v1.22.2\n  serialNumber: E6614C311B7E6A35\n', 'w.yaml');
-    expect(yaml).to.deep.equal({ timeScale: 2, board: { enumerationDelayMs: 100, profile: 'v1.22.2', serialNumber: 'e6614c311b7e6a35' } });
+    expect(yaml).to.deep.equal({ ...DEFAULT_WORLD, timeScale: 2, board: { enumerationDelayMs: 100, profile: 'v1.22.2', serialNumber: 'e6614c311b7e6a35' } });
     expect(parseWorld('{"timeScale": 0.5}', 'w.json').timeScale).to.equal(0.5);
   });
 
@@ -39,9 +71,62 @@ describe('world file', () => {
     expect(configError(() => parseWorld('timeScale: 0\n', 'world.yaml')).message).to.equal('world.yaml: timeScale: must be > 0');
   });
 
-  it('rejects unknown keys, at the top and inside board', () => {
-    expect(configError(() => parseWorld('timescale: 2\n', 'w.yaml')).message).to.match(/^w\.yaml: timescale: unknown key \(known: timeScale, board\)$/);
-    expect(configError(() => parseWorld('board:\n  wifi: {}\n', 'w.yaml')).message).to.match(/^w\.yaml: board\.wifi: unknown key/);
+  it('rejects unknown keys at any depth and lists the keys known there', () => {
+    expect(configError(() => parseWorld('timescale: 2\n', 'w.yaml')).message).to.equal('w.yaml: timescale: unknown key (known: seed, timeScale, board, accessPoints, network, join, scan, faults)');
+    expect(configError(() => parseWorld('board:\n  wifi: {}\n', 'w.yaml')).message).to.match(/^w\.yaml: board\.wifi: unknown key \(known: enumerationDelayMs, profile, serialNumber\)$/);
+    expect(configError(() => parseWorld(AP.replace('channel: 6', 'chanel: 6'), 'w.yaml')).message).to.equal(
+      'w.yaml: accessPoints[0].chanel: unknown key (known: ssid, bssid, channel, security, password, hidden, rssi, country)',
+    );
+    expect(configError(() => parseWorld('faults:\n  - {name: x, kind: air-loss, factor: f, source: model, lossProbability: 0.1, probability: 1}\n', 'w.yaml')).message).to.equal(
+      'w.yaml: faults[0].probability: unknown key (known: name, factor, source, when, kind, lossProbability)',
+    );
+    expect(configError(() => parseWorld('network:\n  ntp: {adress: 10.0.0.1}\n', 'w.yaml')).message).to.equal('w.yaml: network.ntp.adress: unknown key (known: names, address, offsetMs, replyDelayMs)');
+    expect(configError(() => parseWorld('join:\n  dhcpMs: {lognormal: {median: 5, sigma: 1}}\n', 'w.yaml')).message).to.equal('w.yaml: join.dhcpMs.lognormal.median: unknown key (known: medianMs, sigma)');
+  });
+
+  it('names the field of a bad access point, fault rule, network or join setting', () => {
+    const cases: [string, string][] = [
+      [AP.replace('channel: 6', 'channel: 15'), 'w.yaml: accessPoints[0].channel: must be ≤ 14'],
+      [AP.replace('channel: 6', 'channel: 13').replace('password:', 'country: US, password:'), "w.yaml: accessPoints[0].channel: channel 13 is not allowed in the AP's country US (1..11)"],
+      [AP.replace('wpa2', 'wep'), 'w.yaml: accessPoints[0].security: must be one of open, wpa-wpa2, wpa2, wpa3, wpa2-wpa3'],
+      [AP.replace('02:00:00:00:00:01', '02:00:00:00:01'), 'w.yaml: accessPoints[0].bssid: must be a MAC address like 02:50:43:57:06:01'],
+      [AP + AP.replace('accessPoints:\n', '').replace('ssid: a', 'ssid: b'), 'w.yaml: accessPoints[1].bssid: is also the bssid of accessPoints[0]'],
+      [AP.replace('ssid: a', `ssid: ${'s'.repeat(33)}`), 'w.yaml: accessPoints[0].ssid: must be 1 to 32 bytes'],
+      [AP.replace(', password: secret-pass-1', ''), 'w.yaml: accessPoints[0].password: is required for security wpa2'],
+      ['faults:\n  - {name: a, kind: pm-join, factor: f, source: model, missProbability: 0.1}\n  - {name: b, kind: pm-join, factor: f, source: model, missProbability: 1.5}\n', 'w.yaml: faults[1].missProbability: must be ≤ 1'],
+      ['faults:\n  - {name: a, kind: pm-join, factor: f, source: model, missProbability: 0.1}\n  - {name: b, kind: pinning, factor: f, source: model}\n  - {name: c, kind: pinning, factor: f, source: "seed 000"}\n', 'w.yaml: faults[2].source: must be "model" or start with "root-causes.md §"'],
+      ['faults:\n  - {name: a, kind: pm-join, factor: f, source: model}\n', 'w.yaml: faults[0].missProbability: is required'],
+      ['faults:\n  - {name: a, kind: teleport, factor: f, source: model}\n', 'w.yaml: faults[0].kind: must be one of pm-join, passive-channels, pinning, transient-badauth, idle-drop, air-loss'],
+      ['faults:\n  - {name: a, kind: pinning, factor: f, source: model}\n  - {name: a, kind: pinning, factor: f, source: model}\n', 'w.yaml: faults[1].name: is also the name of faults[0]'],
+      [`${AP}faults:\n  - {name: a, kind: air-loss, factor: f, source: model, lossProbability: 0.5, when: {ssid: picow-lab}}\n`, 'w.yaml: faults[0].when.ssid: no access point has SSID "picow-lab" (the default faults apply when the world has no faults list; give one, even [])'],
+      [AP, 'w.yaml: faults[3].when.ssid: no access point has SSID "picow-lab-busy" (the default faults apply when the world has no faults list; give one, even [])'],
+      ['network:\n  lease: {address: 10.0.0.2, netmask: 255.255.255.0, gateway: 10.0.1.1, dns: 10.0.0.1}\n', "w.yaml: network.lease.gateway: must be in the lease's subnet (10.0.0.2/255.255.255.0)"],
+      ['network:\n  harness: {name: picow-harness.local, address: 192.168.4.23}\n', "w.yaml: network.harness.address: must differ from the board's lease address"],
+      ['network:\n  names: {"not a name": 10.0.0.1}\n', 'w.yaml: network.names["not a name"]: is not a valid key: must be a DNS name'],
+      ['network:\n  names: {example.com: 300.1.1.1}\n', 'w.yaml: network.names["example.com"]: must be an IPv4 address (a.b.c.d)'],
+      ['join:\n  scanMs: {fixed: 5, uniform: [1, 2]}\n', 'w.yaml: join.scanMs: must have exactly one of fixed, uniform, lognormal'],
+      ['join:\n  dhcpMs: {uniform: [9, 2]}\n', 'w.yaml: join.dhcpMs.uniform: must be [min, max] with min ≤ max'],
+      ['seed: -1\n', 'w.yaml: seed: must be ≥ 0'],
+    ];
+    for (const [text, message] of cases) expect(configError(() => parseWorld(text, 'w.yaml')).message).to.equal(message);
+  });
+
+  it('never puts a password into an error message', () => {
+    const texts = [
+      AP.replace('password: secret-pass-1', 'password: 12345678901'),
+      AP.replace('security: wpa2', 'security: open'),
+      AP.replace('secret-pass-1', 'secret-pass-1'.repeat(6)),
+      AP.replace('password: secret-pass-1', 'password: [secret-pass-1]'),
+      AP.replace('password: secret-pass-1', 'password: secret-pass-1, colour: red'),
+      AP.replace('password: secret-pass-1', 'password: "secret-pass-1'),
+      `${AP}  - {ssid: b, bssid: "02:00:00:00:00:02", channel: 6, security: wpa2, password: secret-pass-1, hidden: maybe}\n`,
+    ];
+    for (const text of texts) {
+      const message = configError(() => parseWorld(text, 'w.yaml')).message;
+      expect(message).to.not.include(SECRET);
+      expect(message).to.not.include('12345678901');
+    }
+    expect(configError(() => parseWorld(texts[0]!, 'w.yaml')).message).to.equal('w.yaml: accessPoints[0].password: must be a string, got a number');
   });
 
   it('says what type a value must have and what it got', () => {

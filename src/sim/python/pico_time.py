@@ -2,6 +2,7 @@
 # 2021-01-01 00:00:00 on a cold boot (ports/rp2/main.c), and sleeps wait without spinning a core.
 from time import ticks_add, ticks_diff, gmtime as _gmtime, mktime
 import _simhost
+import pico_sched
 
 
 def ticks_ms():
@@ -32,12 +33,12 @@ localtime = gmtime
 
 
 def sleep(seconds):
-    _simhost.sleep_ms(seconds * 1000)
+    pico_sched.sleep_ms(seconds * 1000)
 
 
 def sleep_ms(ms):
-    _simhost.sleep_ms(ms)
+    pico_sched.sleep_ms(ms)
 
 
 def sleep_us(us):
-    _simhost.sleep_ms(us / 1000)
+    pico_sched.sleep_ms(us / 1000)

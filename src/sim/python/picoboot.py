@@ -110,7 +110,31 @@ def install(config_json):
     import pico_sys
     import pico_os
     import pico_time
+    import pico_hw
+    import pico_sched
+    import pico_gc
+    import pico_machine
+    import pico_network
+    import pico_socket
+    import pico_rp2
+    import pico_tls
     import __main__
+
+    features = cfg["features"]
+    pico_hw.features = features
+    pico_machine.configure(binascii.unhexlify(cfg["unique_id"]))
+    pico_network.configure(features)
+    pico_rp2.configure(features)
+    pico_tls._configure(features)
+
+    # Firmware modules written in Python import the C modules by their board names.
+    sys.modules["tls"] = pico_tls
+    sys.modules["socket"] = pico_socket
+    if features["tlsModule"]:
+        import pico_ssl
+    import pico_ntptime
+
+    del sys.modules["tls"], sys.modules["socket"]
 
     version = _tuple(cfg["version"]) + (("",) if cfg["version_has_prerelease"] else ())
     if cfg["version_has_prerelease"] and cfg["prerelease"]:
@@ -142,6 +166,13 @@ def install(config_json):
     os.chdir("/")
     sys.path[:] = ["", ".frozen", "/lib"]
 
+    features = cfg["features"]
+    pico_hw.features = features
+    pico_machine.configure(binascii.unhexlify(cfg["unique_id"]))
+    pico_network.configure(features)
+    pico_rp2.configure(features)
+    pico_tls._configure(features)
+
     overrides = {
         "sys": pico_sys,
         "usys": pico_sys,
@@ -149,8 +180,43 @@ def install(config_json):
         "uos": pico_os,
         "time": pico_time,
         "utime": pico_time,
+        "gc": pico_gc,
+        "machine": pico_machine,
+        "umachine": pico_machine,
+        "network": pico_network,
+        "socket": pico_socket,
+        "usocket": pico_socket,
+        "rp2": pico_rp2,
     }
-    hidden = ("js", "jsffi", "_simhost", "picoboot", "flashfs", "pico_sys", "pico_os", "pico_time", "pyscript")
+    if features["tlsModule"]:
+        overrides["tls"] = pico_tls
+    else:
+        overrides["ssl"] = pico_tls
+        overrides["ussl"] = pico_tls
+    hidden = (
+        "js",
+        "jsffi",
+        "_simhost",
+        "picoboot",
+        "flashfs",
+        "pico_sys",
+        "pico_os",
+        "pico_time",
+        "pico_hw",
+        "pico_sched",
+        "pico_gc",
+        "pico_machine",
+        "pico_network",
+        "pico_socket",
+        "pico_rp2",
+        "pico_tls",
+        "pico_tls_impl",
+        "pico_ssl",
+        "pico_ntptime",
+        "pyscript",
+    )
+    if not features["tlsModule"]:
+        hidden += ("tls",)
     real_import = builtins.__import__
 
     def __import__(name, globals=None, locals=None, fromlist=(), level=0):
@@ -163,6 +229,11 @@ def install(config_json):
         return real_import(name, globals, locals, fromlist, level)
 
     builtins.__import__ = __import__
+    if features["tlsModule"]:
+        overrides["ssl"] = pico_ssl
+        pico_ssl.__name__ = "ssl"
+    overrides["ntptime"] = pico_ntptime
+    pico_ntptime.__name__ = "ntptime"
     builtins.input = _input
     for name in hidden:
         if name in sys.modules:
@@ -170,10 +241,21 @@ def install(config_json):
     for name, module in overrides.items():
         if name in sys.modules:
             sys.modules[name] = module
-    pico_sys.__name__ = "sys"
-    pico_os.__name__ = "os"
-    pico_time.__name__ = "time"
-    for module in (pico_sys, pico_os, pico_time):
+    board_names = {
+        pico_sys: "sys",
+        pico_os: "os",
+        pico_time: "time",
+        pico_gc: "gc",
+        pico_machine: "machine",
+        pico_network: "network",
+        pico_socket: "socket",
+        pico_rp2: "rp2",
+        pico_tls: "tls" if features["tlsModule"] else "ssl",
+    }
+    for module, name in board_names.items():
+        module.__name__ = name
+    for module in list(board_names) + [m for n, m in overrides.items() if n in ("ssl", "ntptime")]:
         if "__file__" in module.__dict__:
             del module.__dict__["__file__"]
+    pico_gc.configure(cfg["heap_bytes"], cfg["boot_alloc_bytes"])
     _main_globals = __main__.__dict__

@@ -17,6 +17,14 @@ const TX_TIMEOUT_BOARD_MS = 500;
 const MAX_WAIT_SLICE_MS = 1000;
 const RPC_TIMEOUT_MS = 60_000;
 
+/** A board's answer: a value, an errno, a Python exception to raise, or a simulator failure. */
+export interface RpcReply {
+  readonly value?: unknown;
+  readonly errno?: number;
+  readonly raise?: { readonly type: string; readonly args: readonly (number | string)[] };
+  readonly error?: string;
+}
+
 /**
  * The CPU side of the board's I/O: USB CDC bytes in and out, the interrupt character, the clocks,
  * and synchronous calls to the board's hardware on the main thread.
@@ -192,10 +200,31 @@ export class DeviceIo {
     }
   }
 
+  /** The count of wake-ups so far: read it before polling, then wait with `waitForWake`. */
+  wakeSeq(): number {
+    return this.views.load(Slot.WAKE);
+  }
+
+  /**
+   * Wait until the board wakes the CPU after `seq`, or `boardMs` pass, or a Ctrl-C arrives (then
+   * KeyboardInterrupt is scheduled and true is returned). How blocking socket calls wait.
+   */
+  waitForWake(seq: number, boardMs: number): boolean {
+    const scale = this.views.clock[ClockSlot.SCALE] ?? 1;
+    const until = performance.now() + Math.max(0, boardMs) / scale;
+    for (;;) {
+      if (this.pollInterrupt()) return true;
+      if (this.views.load(Slot.WAKE) !== seq) return false;
+      const remaining = until - performance.now();
+      if (remaining <= 0) return false;
+      Atomics.wait(this.views.control, Slot.WAKE, seq, Math.min(remaining, MAX_WAIT_SLICE_MS));
+    }
+  }
+
   // ---- calls into the board's hardware ----
 
   /** A synchronous call to the main thread. Never throws: failures come back as `{ error }`. */
-  rpc(method: string, args: unknown): { value?: unknown; error?: string; errno?: number } {
+  rpc(method: string, args: unknown): RpcReply {
     this.views.store(Slot.RPC_STATE, 0);
     this.post({ t: 'rpc', method, args });
     const started = performance.now();
@@ -206,7 +235,7 @@ export class DeviceIo {
     }
     const length = this.views.load(Slot.RPC_LENGTH);
     try {
-      return JSON.parse(this.decoder.decode(this.views.rpc.slice(0, length))) as { value?: unknown; error?: string; errno?: number };
+      return JSON.parse(this.decoder.decode(this.views.rpc.slice(0, length))) as RpcReply;
     } catch {
       return { error: `unreadable answer to ${method}` };
     }

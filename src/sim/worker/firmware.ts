@@ -20,6 +20,7 @@ import type { DeviceIo } from './device-io.js';
 import { Interpreter, PyExec, type ExecOutcome } from './interpreter.js';
 import { LineEditor } from './line-editor.js';
 import { LineReader } from './line-reader.js';
+import type { CpuHardware } from './main.js';
 
 /** Re-check a raw-paste prefix for a syntax error after this many more bytes. */
 const EARLY_ABORT_CHECK_BYTES = 1024;
@@ -41,6 +42,7 @@ export class Firmware {
   constructor(
     private readonly io: DeviceIo,
     private readonly profile: FirmwareProfile,
+    private readonly hardware: CpuHardware,
     private mode: ReplMode,
     private readonly post: (message: CpuMessage) => void,
   ) {
@@ -52,7 +54,9 @@ export class Firmware {
     let firstBoot = start.kind === 'hard-boot';
     let resume: ExecContext | undefined = start.kind === 'vm-restart' ? start.interrupted : undefined;
     for (;;) {
-      this.interpreter = await Interpreter.create(this.io, this.lines, { profile: this.profile });
+      // A fresh heap: the old one's finalisers close its sockets (lwIP PCBs), the radio stays up.
+      this.io.rpc('board.interpreter-start', []);
+      this.interpreter = await Interpreter.create(this.io, this.lines, { profile: this.profile, hardware: this.hardware });
       let forcedExit = false;
       if (resume === undefined) {
         forcedExit = this.runBootScripts(firstBoot);

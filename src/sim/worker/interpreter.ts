@@ -5,6 +5,7 @@ import type { FirmwareProfile } from '../profiles.js';
 import { versionString } from '../profiles.js';
 import type { DeviceIo } from './device-io.js';
 import type { LineReader } from './line-reader.js';
+import type { CpuHardware } from './main.js';
 
 /** pyexec results (shared/runtime/pyexec.c on rp2). */
 export const PyExec = {
@@ -33,6 +34,7 @@ let preludeCache: Map<string, string> | undefined;
 
 export interface BoardIdentity {
   readonly profile: FirmwareProfile;
+  readonly hardware: CpuHardware;
 }
 
 type PyRun = (source: string, filename: string, mode: string) => string;
@@ -117,6 +119,10 @@ export class Interpreter {
       mpy: profile.mpy,
       board: profile.board,
       mcu: profile.mcu,
+      unique_id: identity.hardware.uniqueIdHex,
+      features: identity.hardware.features,
+      heap_bytes: identity.hardware.heapBytes,
+      boot_alloc_bytes: identity.hardware.bootAllocBytes,
     });
     mp.runPython(`import sys\nsys.path.insert(0, ${JSON.stringify(SIM_DIR)})\nimport picoboot`);
     const picoboot = mp.pyimport('picoboot') as {
@@ -179,6 +185,10 @@ function hostModule(io: DeviceIo, lines: LineReader): Record<string, (...args: n
     }),
     readline: guard('E', (prompt: string) => lines.readLine(String(prompt))),
     urandom_hex: guard('', (count: number) => randomBytes(Math.max(0, Math.floor(Number(count)))).toString('hex')),
+    // A call into the board's hardware models; the prelude turns the JSON reply into a value or an exception.
+    call: guard('{"errno":5}', (method: string, argsJson: string) => JSON.stringify(io.rpc(String(method), JSON.parse(String(argsJson)) as unknown))),
+    wake_seq: guard(0, () => io.wakeSeq()),
+    wait_wake: guard(0, (seq: number, ms: number) => (io.waitForWake(Number(seq), Number(ms)) ? 1 : 0)),
     fs: guard('{"errno":5}', (op: string, argsJson: string) => {
       const reply = io.rpc(`fs.${String(op)}`, JSON.parse(String(argsJson)) as unknown);
       if (reply.errno !== undefined) return JSON.stringify({ errno: reply.errno });
