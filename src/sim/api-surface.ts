@@ -36,8 +36,6 @@ export interface ApiSurface {
   readonly usslAlias: boolean;
   /** tls.MBEDTLS_VERSION text. */
   readonly mbedtlsVersionText: string;
-  /** SSLContext.verify_callback (modtls_mbedtls.c, v1.23.0). */
-  readonly verifyCallback: boolean;
   /** CERT_REQUIRED without server_hostname raises ValueError before the handshake (v1.22, facts §5). */
   readonly hostnameRequired: boolean;
 }
@@ -68,7 +66,6 @@ export function apiSurface(profile: FirmwareProfile): ApiSurface {
     tlsModule: v123,
     usslAlias: !v123,
     mbedtlsVersionText: `Mbed TLS ${tls.mbedtlsVersion.replace(/ \(LTS\)$/, '.x')}`,
-    verifyCallback: v123,
     hostnameRequired: tls.hostnameRequired,
   };
 }

@@ -5,7 +5,7 @@ import { NetStack } from '../net/stack.js';
 import { BoardTls } from '../tls/board-tls.js';
 import type { BoardContext } from './context.js';
 import { MachineModel, type MachineHooks } from './machine.js';
-import { Errno, PyRaise, osError, valueError } from './py-raise.js';
+import { PyRaise, osError, valueError } from './py-raise.js';
 import { bytesFrom, toWire, type Wire } from './wire.js';
 
 type Args = readonly unknown[];
@@ -267,5 +267,3 @@ export class BoardHardware {
     throw new Error(`unknown machine call ${name}`);
   }
 }
-
-export { Errno };

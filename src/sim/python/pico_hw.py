@@ -5,8 +5,6 @@ import json
 import binascii
 import _simhost
 
-features = {}
-
 _EXC = {
     "OSError": OSError,
     "ValueError": ValueError,
@@ -43,10 +41,6 @@ def b64(data):
     return binascii.b2a_base64(bytes(data)).decode().rstrip()
 
 
-def unb64(text):
-    return binascii.a2b_base64(text.encode())
-
-
 def block(poll, timeout_ms):
     # Run poll() until it returns something other than None. timeout_ms None waits forever,
     # 0 raises EAGAIN at once, otherwise ETIMEDOUT after that many board ms.
@@ -67,3 +61,48 @@ def block(poll, timeout_ms):
 
 def sleep_ms(ms):
     _simhost.sleep_ms(ms)
+
+
+class Stream:
+    # The stream methods of a socket (py/stream.c over one-shot reads): read(n) gathers until n
+    # bytes or EOF, readinto, readline byte by byte. Subclasses give _read_once(n) and the errnos
+    # after which read() returns the bytes it already has (_partial_errnos).
+    _partial_errnos = (11,)
+
+    def read(self, n=-1):
+        chunks = []
+        left = n
+        while n < 0 or left > 0:
+            try:
+                chunk = self._read_once(4096 if n < 0 else min(left, 4096))
+            except OSError as exc:
+                code = exc.args[0] if exc.args else None
+                if chunks and code in self._partial_errnos:
+                    break
+                if code == 11:
+                    return None
+                raise
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def readinto(self, buf, nbytes=None):
+        want = len(buf) if nbytes is None else min(nbytes, len(buf))
+        data = self.read(want)
+        if data is None:
+            return None
+        buf[: len(data)] = data
+        return len(data)
+
+    def readline(self):
+        line = bytearray()
+        while True:
+            byte = self._read_once(1)
+            if not byte:
+                break
+            line += byte
+            if byte == b"\n":
+                break
+        return bytes(line)

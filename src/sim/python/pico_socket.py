@@ -39,7 +39,10 @@ def getaddrinfo(host, port, af=0, type=0, proto=0, flags=0):
     return [(AF_INET, SOCK_STREAM, 0, "", (reply["address"], int(port)))]
 
 
-class socket:
+class socket(pico_hw.Stream):
+    # lwIP: a timeout after some bytes arrived also ends read() with what it has.
+    _partial_errnos = (_EAGAIN, _ETIMEDOUT)
+
     def __init__(self, af=AF_INET, type=SOCK_STREAM, proto=0):
         if type not in (SOCK_STREAM, SOCK_DGRAM):
             raise OSError(95)  # EOPNOTSUPP: raw sockets are not modelled
@@ -95,14 +98,14 @@ class socket:
             raise
         self._state = 2
 
-    def _recv_once(self, n):
+    def _read_once(self, n):
         sid = self._live()
         return pico_hw.block(lambda: pico_hw.call("net.recv", sid, n), self._timeout)
 
     def recv(self, n):
         if self._type == SOCK_DGRAM:
             return self.recvfrom(n)[0]
-        return self._recv_once(n)
+        return self._read_once(n)
 
     def recvfrom(self, n):
         sid = self._live()
@@ -127,43 +130,6 @@ class socket:
     def sendto(self, data, address):
         host, port = _ip(address)
         return pico_hw.call("net.sendto", self._live(), pico_hw.b64(data), host, port)
-
-    def read(self, n=-1):
-        chunks = []
-        left = n
-        while n < 0 or left > 0:
-            try:
-                chunk = self._recv_once(4096 if n < 0 else min(left, 4096))
-            except OSError as exc:
-                if chunks and exc.args and exc.args[0] in (_EAGAIN, _ETIMEDOUT):
-                    break
-                if exc.args and exc.args[0] == _EAGAIN:
-                    return None
-                raise
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-
-    def readinto(self, buf, nbytes=None):
-        want = len(buf) if nbytes is None else min(nbytes, len(buf))
-        data = self.read(want)
-        if data is None:
-            return None
-        buf[: len(data)] = data
-        return len(data)
-
-    def readline(self):
-        line = bytearray()
-        while True:
-            byte = self._recv_once(1)
-            if not byte:
-                break
-            line += byte
-            if byte == b"\n":
-                break
-        return bytes(line)
 
     def write(self, data):
         self.sendall(data)

@@ -17,7 +17,6 @@ _BUFFER_BYTES = 16384 + 4096 + 2 * 325
 _HANDSHAKE_BYTES = 6000
 
 _features = {}
-_EAGAIN = 11
 
 
 def _bytes(value):
@@ -60,7 +59,7 @@ def _read_if_file(value):
     return value
 
 
-class SSLSocket:
+class SSLSocket(pico_hw.Stream):
     def __init__(self, context, sock, do_handshake, server_hostname):
         if context.verify_mode == _CERT_REQUIRED and server_hostname is None and _features["hostnameRequired"]:
             raise ValueError("CERT_REQUIRED requires server_hostname")
@@ -120,43 +119,6 @@ class SSLSocket:
     def _read_once(self, n):
         tid = self._live()
         return pico_hw.block(lambda: pico_hw.call("tls.read", tid, n), self._timeout)
-
-    def read(self, n=-1):
-        chunks = []
-        left = n
-        while n < 0 or left > 0:
-            try:
-                chunk = self._read_once(4096 if n < 0 else min(left, 4096))
-            except OSError as exc:
-                if exc.args and exc.args[0] == _EAGAIN:
-                    if chunks:
-                        break
-                    return None
-                raise
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-
-    def readinto(self, buf, nbytes=None):
-        want = len(buf) if nbytes is None else min(nbytes, len(buf))
-        data = self.read(want)
-        if data is None:
-            return None
-        buf[: len(data)] = data
-        return len(data)
-
-    def readline(self):
-        line = bytearray()
-        while True:
-            byte = self._read_once(1)
-            if not byte:
-                break
-            line += byte
-            if byte == b"\n":
-                break
-        return bytes(line)
 
     def write(self, data):
         tid = self._live()

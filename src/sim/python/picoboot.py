@@ -110,7 +110,6 @@ def install(config_json):
     import pico_sys
     import pico_os
     import pico_time
-    import pico_hw
     import pico_sched
     import pico_gc
     import pico_machine
@@ -121,7 +120,6 @@ def install(config_json):
     import __main__
 
     features = cfg["features"]
-    pico_hw.features = features
     pico_machine.configure(binascii.unhexlify(cfg["unique_id"]))
     pico_network.configure(features)
     pico_rp2.configure(features)
@@ -166,13 +164,6 @@ def install(config_json):
     os.chdir("/")
     sys.path[:] = ["", ".frozen", "/lib"]
 
-    features = cfg["features"]
-    pico_hw.features = features
-    pico_machine.configure(binascii.unhexlify(cfg["unique_id"]))
-    pico_network.configure(features)
-    pico_rp2.configure(features)
-    pico_tls._configure(features)
-
     overrides = {
         "sys": pico_sys,
         "usys": pico_sys,
@@ -187,41 +178,29 @@ def install(config_json):
         "socket": pico_socket,
         "usocket": pico_socket,
         "rp2": pico_rp2,
+        "ntptime": pico_ntptime,
     }
     if features["tlsModule"]:
         overrides["tls"] = pico_tls
+        overrides["ssl"] = pico_ssl
     else:
         overrides["ssl"] = pico_tls
         overrides["ussl"] = pico_tls
-    hidden = (
-        "js",
-        "jsffi",
-        "_simhost",
-        "picoboot",
-        "flashfs",
-        "pico_sys",
-        "pico_os",
-        "pico_time",
-        "pico_hw",
-        "pico_sched",
-        "pico_gc",
-        "pico_machine",
-        "pico_network",
-        "pico_socket",
-        "pico_rp2",
-        "pico_tls",
-        "pico_tls_impl",
-        "pico_ssl",
-        "pico_ntptime",
-        "pyscript",
-    )
+    # Host plumbing and the prelude's own modules (the pico_* imported above) are not importable
+    # by user code; a user's own pico_*.py on the flash still is.
+    hidden = ("js", "jsffi", "_simhost", "picoboot", "flashfs", "pyscript")
+    hidden += tuple(name for name in sys.modules if name.startswith("pico_"))
     if not features["tlsModule"]:
         hidden += ("tls",)
+
+    def is_hidden(name):
+        return name in hidden
+
     real_import = builtins.__import__
 
     def __import__(name, globals=None, locals=None, fromlist=(), level=0):
         if level == 0:
-            if name.split(".")[0] in hidden:
+            if is_hidden(name.split(".")[0]):
                 raise ImportError("no module named '%s'" % name)
             module = overrides.get(name)
             if module is not None:
@@ -229,33 +208,17 @@ def install(config_json):
         return real_import(name, globals, locals, fromlist, level)
 
     builtins.__import__ = __import__
-    if features["tlsModule"]:
-        overrides["ssl"] = pico_ssl
-        pico_ssl.__name__ = "ssl"
-    overrides["ntptime"] = pico_ntptime
-    pico_ntptime.__name__ = "ntptime"
     builtins.input = _input
-    for name in hidden:
-        if name in sys.modules:
+    for name in list(sys.modules):
+        if is_hidden(name):
             del sys.modules[name]
     for name, module in overrides.items():
         if name in sys.modules:
             sys.modules[name] = module
-    board_names = {
-        pico_sys: "sys",
-        pico_os: "os",
-        pico_time: "time",
-        pico_gc: "gc",
-        pico_machine: "machine",
-        pico_network: "network",
-        pico_socket: "socket",
-        pico_rp2: "rp2",
-        pico_tls: "tls" if features["tlsModule"] else "ssl",
-    }
-    for module, name in board_names.items():
-        module.__name__ = name
-    for module in list(board_names) + [m for n, m in overrides.items() if n in ("ssl", "ntptime")]:
-        if "__file__" in module.__dict__:
-            del module.__dict__["__file__"]
+        # Each module answers to its board name (not its u-alias) and has no file, like a C module.
+        if name[1:] not in overrides:
+            module.__name__ = name
+            if "__file__" in module.__dict__:
+                del module.__dict__["__file__"]
     pico_gc.configure(cfg["heap_bytes"], cfg["boot_alloc_bytes"])
     _main_globals = __main__.__dict__

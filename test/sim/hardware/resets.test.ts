@@ -1,10 +1,8 @@
 import { expect } from 'chai';
-import { DEFAULT_WORLD } from '../../../src/sim/world.js';
 import type { SimRig } from '../../support/sim-board.js';
-import { output, startBoard, testWorld, value } from './support.js';
+import { JOIN_VISIBLE, output, startBoard, testWorld, value } from './support.js';
 
 const BOOT_EPOCH_S = Date.UTC(2021, 0, 1) / 1000;
-const visibleAp = DEFAULT_WORLD.accessPoints.find((ap) => !ap.hidden && ap.security !== 'open');
 
 describe('simulated board state across resets (facts §3, §10)', function () {
   this.timeout(60_000);
@@ -16,20 +14,7 @@ describe('simulated board state across resets (facts §3, §10)', function () {
   });
 
   async function join(board: SimRig): Promise<void> {
-    await output(
-      board,
-      [
-        'import network, time',
-        'w = network.WLAN(network.STA_IF)',
-        'w.active(True)',
-        "w.config(pm=0xa11140)",
-        `w.connect(${JSON.stringify(visibleAp?.ssid)}, ${JSON.stringify(visibleAp?.password)})`,
-        't = time.ticks_ms()',
-        'while w.status() != 3 and time.ticks_diff(time.ticks_ms(), t) < 30000:',
-        '    time.sleep_ms(100)',
-        'print(w.status())',
-      ].join('\n'),
-    );
+    await output(board, JOIN_VISIBLE);
   }
 
   it('starts a cold board at RTC 2021-01-01 with reset cause PWRON_RESET, Wi-Fi down and ticks from zero', async () => {

@@ -3,22 +3,7 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 import { DEFAULT_WORLD } from '../../../src/sim/world.js';
 import type { SimRig } from '../../support/sim-board.js';
-import { output, run, startBoard } from './support.js';
-
-const visibleAp = DEFAULT_WORLD.accessPoints.find((ap) => !ap.hidden);
-const HOST = DEFAULT_WORLD.network.harness.name;
-
-const JOIN = `
-import network, time
-wlan = network.WLAN(network.STA_IF)
-wlan.active(True)
-wlan.config(pm=0xa11140)
-wlan.connect(${JSON.stringify(visibleAp?.ssid)}, ${JSON.stringify(visibleAp?.password)})
-t = time.ticks_ms()
-while wlan.status() != 3 and time.ticks_diff(time.ticks_ms(), t) < 30000:
-    time.sleep_ms(50)
-assert wlan.status() == 3, wlan.status()
-`;
+import { output, run, startBoard, HARNESS_HOST, JOIN_VISIBLE } from './support.js';
 
 describe('sockets on the simulated Pico W (lwIP as MicroPython sees it)', function () {
   this.timeout(60_000);
@@ -37,11 +22,11 @@ describe('sockets on the simulated Pico W (lwIP as MicroPython sees it)', functi
     closers.push(() => server.close());
     const port = (server.address() as net.AddressInfo).port;
     rig = await startBoard();
-    await output(rig, JOIN);
+    await output(rig, JOIN_VISIBLE);
     const out = await output(
       rig,
       `import socket
-ai = socket.getaddrinfo(${JSON.stringify(HOST)}, ${port})
+ai = socket.getaddrinfo(${JSON.stringify(HARNESS_HOST)}, ${port})
 print(ai[0][:4], ai[0][4][1])
 s = socket.socket()
 s.settimeout(5)
@@ -58,27 +43,27 @@ s.close()`,
     rig = await startBoard();
     const offline = await run(rig, `import socket\ns = socket.socket()\ns.connect(('${DEFAULT_WORLD.network.harness.address}', 9))`);
     expect(offline.exception?.text).to.contain('OSError: [Errno 113] EHOSTUNREACH');
-    await output(rig, JOIN);
+    await output(rig, JOIN_VISIBLE);
     const unknown = await run(rig, "import socket\nsocket.getaddrinfo('no-such-host.invalid', 80)");
     expect(unknown.exception?.text).to.contain('OSError: -2');
     const closed = net.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as net.AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const refused = await run(rig, `import socket\ns = socket.socket()\ns.connect(socket.getaddrinfo(${JSON.stringify(HOST)}, ${port})[0][-1])`);
+    const refused = await run(rig, `import socket\ns = socket.socket()\ns.connect(socket.getaddrinfo(${JSON.stringify(HARNESS_HOST)}, ${port})[0][-1])`);
     expect(refused.exception?.text).to.contain('OSError: [Errno 104] ECONNRESET');
   });
 
   it('a connect nobody answers times out with ETIMEDOUT after settimeout, and non-blocking recv gives EAGAIN', async () => {
     rig = await startBoard();
-    await output(rig, JOIN);
+    await output(rig, JOIN_VISIBLE);
     const timedOut = await run(rig, "import socket\ns = socket.socket()\ns.settimeout(1)\ns.connect(('10.99.99.99', 80))");
     expect(timedOut.exception?.text).to.contain('OSError: [Errno 110] ETIMEDOUT');
     const server = net.createServer(() => undefined);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     closers.push(() => server.close());
     const port = (server.address() as net.AddressInfo).port;
-    const again = await run(rig, `import socket\ns = socket.socket()\ns.connect(socket.getaddrinfo(${JSON.stringify(HOST)}, ${port})[0][-1])\ns.setblocking(False)\ns.recv(10)`);
+    const again = await run(rig, `import socket\ns = socket.socket()\ns.connect(socket.getaddrinfo(${JSON.stringify(HARNESS_HOST)}, ${port})[0][-1])\ns.setblocking(False)\ns.recv(10)`);
     expect(again.exception?.text).to.contain('OSError: [Errno 11] EAGAIN');
   });
 
@@ -89,13 +74,13 @@ s.close()`,
     closers.push(() => udp.close());
     const port = udp.address().port;
     rig = await startBoard();
-    await output(rig, JOIN);
+    await output(rig, JOIN_VISIBLE);
     const out = await output(
       rig,
       `import socket, ntptime, time
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.settimeout(5)
-u.sendto(b'ping', socket.getaddrinfo(${JSON.stringify(HOST)}, ${port})[0][-1])
+u.sendto(b'ping', socket.getaddrinfo(${JSON.stringify(HARNESS_HOST)}, ${port})[0][-1])
 data, addr = u.recvfrom(64)
 print(data, addr[1])
 ntptime.settime()

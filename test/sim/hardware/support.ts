@@ -7,6 +7,34 @@ import { DEFAULT_WORLD, WorldSchema, type World } from '../../../src/sim/world.j
 import type { ExecResult } from '../../../src/transport/raw-repl.js';
 import { startSimRig, type SimRig } from '../../support/sim-board.js';
 
+type AccessPoint = (typeof DEFAULT_WORLD.accessPoints)[number];
+
+/** An access point of the default world; throws if the world has none like it. */
+export function accessPoint(predicate: (ap: AccessPoint) => boolean): AccessPoint {
+  const ap = DEFAULT_WORLD.accessPoints.find(predicate);
+  if (ap === undefined) throw new Error('the default world lacks the access point this test needs');
+  return ap;
+}
+
+/** The default world's visible WPA2 SSID: it joins reliably with power saving off. */
+export const visibleAp = accessPoint((ap) => !ap.hidden && ap.security !== 'open');
+
+/** The harness host's name as the board resolves it. */
+export const HARNESS_HOST = DEFAULT_WORLD.network.harness.name;
+
+/** Board code: join the visible SSID with power saving off and wait (≤ 30 board s) for an address. */
+export const JOIN_VISIBLE = `
+import network, time
+wlan = network.WLAN(network.STA_IF)
+wlan.active(True)
+wlan.config(pm=0xa11140)
+wlan.connect(${JSON.stringify(visibleAp.ssid)}, ${JSON.stringify(visibleAp.password)})
+t = time.ticks_ms()
+while wlan.status() != 3 and time.ticks_diff(time.ticks_ms(), t) < 30000:
+    time.sleep_ms(50)
+assert wlan.status() == 3, wlan.status()
+`;
+
 /** The default world, with board time running `timeScale` times faster than the host's. */
 export function testWorld(overrides: Partial<World> = {}): World {
   return WorldSchema.parse({ ...DEFAULT_WORLD, timeScale: 20, ...overrides });

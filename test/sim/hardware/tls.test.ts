@@ -1,35 +1,18 @@
 import { expect } from 'chai';
 import { startEchoServer, type EchoServer } from '../../../src/server/index.js';
-import { DEFAULT_WORLD } from '../../../src/sim/world.js';
 import type { SimRig } from '../../support/sim-board.js';
 import { RecordCollector } from '../../server/support/clients.js';
-import { output, pyBytes, run, startBoard, testCertificates } from './support.js';
-
-const visibleAp = DEFAULT_WORLD.accessPoints.find((ap) => !ap.hidden);
-const HOST = DEFAULT_WORLD.network.harness.name;
-
-/** Join the visible AP with power saving off (a reliable join) and wait for an address. */
-const JOIN = `
-import network, time
-wlan = network.WLAN(network.STA_IF)
-wlan.active(True)
-wlan.config(pm=0xa11140)
-wlan.connect(${JSON.stringify(visibleAp?.ssid)}, ${JSON.stringify(visibleAp?.password)})
-t = time.ticks_ms()
-while wlan.status() != 3 and time.ticks_diff(time.ticks_ms(), t) < 30000:
-    time.sleep_ms(50)
-assert wlan.status() == 3, wlan.status()
-`;
+import { output, pyBytes, run, startBoard, testCertificates, HARNESS_HOST, JOIN_VISIBLE } from './support.js';
 
 function verifyingClient(port: number, caDer: Uint8Array, profile: 'SSLContext' | 'wrap_socket'): string {
   const wrap =
     profile === 'SSLContext'
-      ? `ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\nctx.verify_mode = ssl.CERT_REQUIRED\nctx.load_verify_locations(cadata=ca)\nt = ctx.wrap_socket(s, server_hostname=${JSON.stringify(HOST)})`
-      : `t = ssl.wrap_socket(s, cert_reqs=ssl.CERT_REQUIRED, cadata=ca, server_hostname=${JSON.stringify(HOST)})`;
+      ? `ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\nctx.verify_mode = ssl.CERT_REQUIRED\nctx.load_verify_locations(cadata=ca)\nt = ctx.wrap_socket(s, server_hostname=${JSON.stringify(HARNESS_HOST)})`
+      : `t = ssl.wrap_socket(s, cert_reqs=ssl.CERT_REQUIRED, cadata=ca, server_hostname=${JSON.stringify(HARNESS_HOST)})`;
   return `
 import socket, ssl
 ca = ${pyBytes(caDer)}
-addr = socket.getaddrinfo(${JSON.stringify(HOST)}, ${port})[0][-1]
+addr = socket.getaddrinfo(${JSON.stringify(HARNESS_HOST)}, ${port})[0][-1]
 s = socket.socket()
 s.connect(addr)
 ${wrap}
@@ -61,7 +44,7 @@ describe('TLS from the simulated Pico W to a host server, judged at the board cl
   it('a cold v1.24.1 board rejects issued-now with "starts in the future", and the server receives certificate_unknown', async () => {
     const { sets } = await testCertificates();
     rig = await startBoard({ profile: 'v1.24.1' });
-    await output(rig, JOIN);
+    await output(rig, JOIN_VISIBLE);
     const result = await run(rig, verifyingClient(server!.port, sets.get('issued-now')!.caDer, 'SSLContext'));
     expect(result.exception?.type).to.equal('ValueError');
     expect(result.exception?.text).to.contain('ValueError: \r\nThe certificate validity starts in the future\r\n');
@@ -73,7 +56,7 @@ describe('TLS from the simulated Pico W to a host server, judged at the board cl
   it('a cold v1.21.0 board fails the same chain with OSError(-9984, MBEDTLS_ERR_X509_CERT_VERIFY_FAILED)', async () => {
     const { sets } = await testCertificates();
     rig = await startBoard({ profile: 'v1.21.0' });
-    await output(rig, JOIN);
+    await output(rig, JOIN_VISIBLE);
     const result = await run(rig, verifyingClient(server!.port, sets.get('issued-now')!.caDer, 'wrap_socket'));
     expect(result.exception?.text, result.exception?.text).to.contain("OSError: (-9984, 'MBEDTLS_ERR_X509_CERT_VERIFY_FAILED')");
   });
@@ -81,24 +64,24 @@ describe('TLS from the simulated Pico W to a host server, judged at the board cl
   it('passes once ntptime.settime() has set the RTC from the world NTP service, and echoes byte for byte', async () => {
     const { sets } = await testCertificates();
     rig = await startBoard({ profile: 'v1.24.1' });
-    await output(rig, JOIN);
+    await output(rig, JOIN_VISIBLE);
     await output(rig, 'import ntptime\nntptime.settime()');
     const out = await output(rig, verifyingClient(server!.port, sets.get('issued-now')!.caDer, 'SSLContext'));
     expect(out.trim()).to.equal("b'corr-1 hello\\n'");
     const record = await records!.find((r) => r.listener === 'tls');
     expect(record.handshake).to.equal('ok');
     expect(record.tls?.version).to.equal('TLSv1.2');
-    expect(record.tls?.sni).to.equal(HOST);
+    expect(record.tls?.sni).to.equal(HARNESS_HOST);
     expect(record.correlationId).to.equal('corr-1 hello');
   });
 
   it('the legacy ssl.wrap_socket default (CERT_NONE) never verifies: seed 001 style client works cold', async () => {
     rig = await startBoard({ profile: 'v1.24.1' });
-    await output(rig, JOIN);
+    await output(rig, JOIN_VISIBLE);
     const out = await output(
       rig,
       `import socket, ssl
-ai = socket.getaddrinfo(${JSON.stringify(HOST)}, ${server!.port}, socket.AF_INET)
+ai = socket.getaddrinfo(${JSON.stringify(HARNESS_HOST)}, ${server!.port}, socket.AF_INET)
 addr = ai[0][-1]
 s = socket.socket(socket.AF_INET)
 s.connect(addr)
@@ -113,13 +96,13 @@ print(sslSock.cipher())`,
 
   it('a plain TCP port gives OSError(-29184, MBEDTLS_ERR_SSL_INVALID_RECORD)', async () => {
     rig = await startBoard({ profile: 'v1.24.1' });
-    await output(rig, JOIN);
+    await output(rig, JOIN_VISIBLE);
     const result = await run(
       rig,
       `import socket, ssl
 s = socket.socket()
-s.connect(socket.getaddrinfo(${JSON.stringify(HOST)}, ${server!.plainPort})[0][-1])
-ssl.wrap_socket(s, server_hostname=${JSON.stringify(HOST)})`,
+s.connect(socket.getaddrinfo(${JSON.stringify(HARNESS_HOST)}, ${server!.plainPort})[0][-1])
+ssl.wrap_socket(s, server_hostname=${JSON.stringify(HARNESS_HOST)})`,
     );
     expect(result.exception?.text).to.contain("OSError: (-29184, 'MBEDTLS_ERR_SSL_INVALID_RECORD')");
   });
@@ -127,12 +110,12 @@ ssl.wrap_socket(s, server_hostname=${JSON.stringify(HOST)})`,
   it('CERT_REQUIRED without server_hostname raises before the handshake on v1.22+', async () => {
     const { sets } = await testCertificates();
     rig = await startBoard({ profile: 'v1.22.2' });
-    await output(rig, JOIN);
+    await output(rig, JOIN_VISIBLE);
     const result = await run(
       rig,
       `import socket, ssl
 s = socket.socket()
-s.connect(socket.getaddrinfo(${JSON.stringify(HOST)}, ${server!.port})[0][-1])
+s.connect(socket.getaddrinfo(${JSON.stringify(HARNESS_HOST)}, ${server!.port})[0][-1])
 ssl.wrap_socket(s, cert_reqs=ssl.CERT_REQUIRED, cadata=${pyBytes(sets.get('issued-now')!.caDer)})`,
     );
     expect(result.exception?.type).to.equal('ValueError');
@@ -141,12 +124,12 @@ ssl.wrap_socket(s, cert_reqs=ssl.CERT_REQUIRED, cadata=${pyBytes(sets.get('issue
 
   it('v1.19.1-88 has no cert_reqs: asking for verification is a TypeError', async () => {
     rig = await startBoard({ profile: 'v1.19.1-88' });
-    await output(rig, JOIN);
+    await output(rig, JOIN_VISIBLE);
     const result = await run(
       rig,
       `import socket, ssl
 s = socket.socket()
-s.connect(socket.getaddrinfo(${JSON.stringify(HOST)}, ${server!.port})[0][-1])
+s.connect(socket.getaddrinfo(${JSON.stringify(HARNESS_HOST)}, ${server!.port})[0][-1])
 ssl.wrap_socket(s, cert_reqs=2)`,
     );
     expect(result.exception?.type).to.equal('TypeError');
@@ -154,12 +137,12 @@ ssl.wrap_socket(s, cert_reqs=2)`,
 
   it('ENOMEM when mbedTLS buffers do not fit the heap that is left', async () => {
     rig = await startBoard({ profile: 'v1.24.1', heapBytes: 24_000 });
-    await output(rig, JOIN);
+    await output(rig, JOIN_VISIBLE);
     const result = await run(
       rig,
       `import socket, ssl
 s = socket.socket()
-s.connect(socket.getaddrinfo(${JSON.stringify(HOST)}, ${server!.port})[0][-1])
+s.connect(socket.getaddrinfo(${JSON.stringify(HARNESS_HOST)}, ${server!.port})[0][-1])
 ssl.wrap_socket(s)`,
     );
     expect(result.exception?.text).to.contain('OSError: [Errno 12] ENOMEM');
@@ -167,14 +150,14 @@ ssl.wrap_socket(s)`,
 
   it('gc.mem_free() reports a Pico-sized heap that a TLS socket visibly uses', async () => {
     rig = await startBoard({ profile: 'v1.24.1' });
-    await output(rig, JOIN);
+    await output(rig, JOIN_VISIBLE);
     const out = await output(
       rig,
       `import socket, ssl, gc
 gc.collect()
 before = gc.mem_free()
 s = socket.socket()
-s.connect(socket.getaddrinfo(${JSON.stringify(HOST)}, ${server!.port})[0][-1])
+s.connect(socket.getaddrinfo(${JSON.stringify(HARNESS_HOST)}, ${server!.port})[0][-1])
 t = ssl.wrap_socket(s)
 gc.collect()
 during = gc.mem_free()

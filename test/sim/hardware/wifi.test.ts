@@ -1,16 +1,8 @@
 import { expect } from 'chai';
-import { DEFAULT_WORLD } from '../../../src/sim/world.js';
 import type { SimRig } from '../../support/sim-board.js';
-import { output, startBoard, testWorld, value } from './support.js';
-
-function accessPoint(predicate: (ap: (typeof DEFAULT_WORLD.accessPoints)[number]) => boolean): (typeof DEFAULT_WORLD.accessPoints)[number] {
-  const ap = DEFAULT_WORLD.accessPoints.find(predicate);
-  if (ap === undefined) throw new Error('the default world lacks the access point this test needs');
-  return ap;
-}
+import { accessPoint, output, startBoard, testWorld, value, visibleAp } from './support.js';
 
 const hiddenAp = accessPoint((ap) => ap.hidden && ap.channel <= 11);
-const visibleAp = accessPoint((ap) => !ap.hidden);
 
 /** Seed 000's connect code, unmodified (micropython#11381). */
 const SEED_000 = `
