@@ -14,6 +14,7 @@ import { RawRepl } from '../dist/transport/raw-repl.js';
 import { SerialTransport } from '../dist/transport/serial.js';
 import { sample, summarize, table } from './stats.mjs';
 import { benchEchoServer } from './echo-server.mjs';
+import { benchCampaign } from './campaign.mjs';
 
 const ROUND_TRIPS = 500;
 const ROUND_TRIP_WARMUP = 10;
@@ -304,6 +305,7 @@ async function main() {
     ].join('\n') + '\n',
   );
   process.stdout.write(`\n${await benchEchoServer({ progress })}\n`);
+  process.stdout.write(`\n${await benchCampaign({ progress })}\n`);
 }
 
 main().catch((error) => {

@@ -18,7 +18,11 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'EXEC_ERROR'
   | 'ABORTED'
-  | 'SIM_FAILURE';
+  | 'SIM_FAILURE'
+  | 'DEVICE_HUNG'
+  | 'SCRIPT_OUTPUT_INVALID'
+  | 'PREFLIGHT_FAILED'
+  | 'POWER_FAILED';
 
 /** Which wait ran out. Each phase has its own named timeout option. */
 export type TimeoutPhase =
@@ -179,6 +183,27 @@ export class AbortError extends HarnessError {
 export class SimError extends HarnessError {
   constructor(message: string, cause?: unknown) {
     super('SIM_FAILURE', message, { cause });
+  }
+}
+
+/** The board answers nothing and every recovery step the rig allows has failed: it is quarantined. */
+export class DeviceHungError extends HarnessError {
+  constructor(message: string, context: { port?: string; escalations?: readonly string[] } = {}) {
+    super('DEVICE_HUNG', message, { context });
+  }
+}
+
+/** A device script ran but printed something its strict parser refuses: the board answered, the script (or firmware) is at fault. */
+export class ScriptOutputError extends HarnessError {
+  constructor(message: string, cause?: unknown) {
+    super('SCRIPT_OUTPUT_INVALID', message, { cause });
+  }
+}
+
+/** A power driver (hub, command, manual) could not switch the board's power. */
+export class PowerError extends HarnessError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super('POWER_FAILED', message, { context });
   }
 }
 

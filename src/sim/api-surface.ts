@@ -28,6 +28,8 @@ export interface ApiSurface {
   readonly sslContext: boolean;
   /** SSLContext.load_cert_chain / load_verify_locations / get_ciphers / set_ciphers, SSLSocket.cipher(), ssl.MBEDTLS_VERSION (v1.22.0). */
   readonly sslContextLoad: boolean;
+  /** SSLContext.verify_callback, default None (modtls_mbedtls.c ssl_context_attr, v1.23.0; the v1.22 modssl_mbedtls.c knows only verify_mode). */
+  readonly verifyCallback: boolean;
   /** SSLSocket.getpeercert(True): present ≤ v1.21, gone from v1.22 (facts §10). */
   readonly getpeercert: boolean;
   /** The native `tls` module, `ssl` becomes micropython-lib Python on top of it (b802f0f8ab, v1.23.0). */
@@ -62,6 +64,7 @@ export function apiSurface(profile: FirmwareProfile): ApiSurface {
     certReqs: tls.canRequireCertificate,
     sslContext: v121,
     sslContextLoad: v122,
+    verifyCallback: v123,
     getpeercert: !v122,
     tlsModule: v123,
     usslAlias: !v123,

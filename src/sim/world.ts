@@ -88,6 +88,30 @@ const AccessPointSchema = z.strictObject({
 
 export type AccessPoint = z.output<typeof AccessPointSchema>;
 
+const portNumber = z.number().int().min(1).max(65535);
+
+/**
+ * A host of the world whose ports are mapped to services on the host's loopback (the port map):
+ * TCP/UDP to `address:port` reaches 127.0.0.1:`ports[port]`, `names` resolve to `address`, and
+ * every other port of `address` is closed. Keys are the virtual ports, values the loopback ports.
+ */
+const ServiceSchema = z.strictObject({
+  /** DNS names that resolve to the address. */
+  names: z.array(dnsName).default([]),
+  /** The host's virtual IPv4 address. */
+  address: ipv4,
+  /** Virtual port → host loopback port (`{443: 8443}`); at least one. */
+  ports: z
+    .record(
+      z.string().refine((key) => /^[0-9]+$/.test(key) && Number(key) >= 1 && Number(key) <= 65535, { message: 'must be a port number 1..65535' }),
+      portNumber,
+    )
+    .refine((ports) => Object.keys(ports).length > 0, { message: 'must map at least one port' }),
+});
+
+export type WorldService = z.output<typeof ServiceSchema>;
+export type WorldServiceInput = z.input<typeof ServiceSchema>;
+
 const NetworkSchema = z.strictObject({
   /** What the AP's DHCP server hands the board (model: every AP bridges to the same LAN and DHCP server). */
   lease: z
@@ -97,6 +121,8 @@ const NetworkSchema = z.strictObject({
   harness: z.strictObject({ name: dnsName, address: ipv4 }).default({ name: DEFAULT_DNS_NAME, address: '192.168.4.2' }),
   /** More DNS names → virtual IPv4 addresses. */
   names: z.record(dnsName, ipv4).default({}),
+  /** Hosts whose ports lead to loopback services (e.g. example.com:443 → 127.0.0.1:8443). */
+  services: z.array(ServiceSchema).default([]),
   /** The NTP service: UDP port 123 at `address` answers with host time + offsetMs after replyDelayMs. */
   ntp: z
     .strictObject({
@@ -345,7 +371,30 @@ export const WorldSchema = z
       ctx.addIssue({ code: 'custom', path: ['network', 'lease', 'gateway'], message: `must be in the lease's subnet (${lease.address}/${lease.netmask})` });
     }
     if (harness.address === lease.address) ctx.addIssue({ code: 'custom', path: ['network', 'harness', 'address'], message: "must differ from the board's lease address" });
+    checkServices(world.network, ctx);
   });
+
+/** Each service has an address of its own, and each name means one address. */
+function checkServices(network: z.output<typeof NetworkSchema>, ctx: z.core.$RefinementCtx): void {
+  const { lease, harness, ntp, names, services } = network;
+  const reserved = new Map<string, string>([
+    [lease.address, "the board's lease address"],
+    [harness.address, "the harness host's address"],
+    [ntp.address, "the NTP server's address"],
+  ]);
+  const taken = new Map<string, string>([[harness.name, 'network.harness.name'], ...ntp.names.map((name, index): [string, string] => [name, `network.ntp.names[${index}]`])]);
+  for (const name of Object.keys(names)) taken.set(name, `network.names[${JSON.stringify(name)}]`);
+  services.forEach((service, index) => {
+    const owner = reserved.get(service.address);
+    if (owner !== undefined) ctx.addIssue({ code: 'custom', path: ['network', 'services', index, 'address'], message: `is ${owner}; a service needs an address of its own` });
+    reserved.set(service.address, `also the address of network.services[${index}]`);
+    service.names.forEach((name, nameIndex) => {
+      const earlier = taken.get(name);
+      if (earlier !== undefined) ctx.addIssue({ code: 'custom', path: ['network', 'services', index, 'names', nameIndex], message: `${name} is also named by ${earlier}` });
+      taken.set(name, `network.services[${index}].names[${nameIndex}]`);
+    });
+  });
+}
 
 export type World = z.output<typeof WorldSchema>;
 
@@ -354,10 +403,15 @@ export const DEFAULT_WORLD: World = WorldSchema.parse({});
 
 /** The world's network as the board's lwIP stack reaches it (`src/sim/hw/link.ts`). */
 export function netConfigOf(world: World): NetConfig {
-  const { harness, names, ntp, dnsDelayMs, tcpConnectTimeoutMs } = world.network;
+  const { harness, names, services, ntp, dnsDelayMs, tcpConnectTimeoutMs } = world.network;
   return {
     harness: { name: harness.name, address: harness.address },
     names: { ...names },
+    services: services.map((service) => ({
+      names: [...service.names],
+      address: service.address,
+      ports: new Map(Object.entries(service.ports).map(([virtual, host]) => [Number(virtual), host])),
+    })),
     ntp: { names: [...ntp.names], address: ntp.address, offsetMs: ntp.offsetMs, replyDelayMs: ntp.replyDelayMs },
     dnsDelayMs,
     tcpConnectTimeoutMs,
@@ -476,6 +530,15 @@ function problemOf(issue: z.core.$ZodIssue, root: unknown): { path: string; prob
     default:
       return { path, problem: issue.message };
   }
+}
+
+/**
+ * `world` with `services` added to its port map, validated like a world file (`source` names the
+ * override in errors). How a test or campaign points a virtual port at a loopback port it chose.
+ */
+export function withServices(world: World, services: readonly WorldServiceInput[], source = 'services override'): World {
+  const document = { ...world, network: { ...world.network, services: [...world.network.services, ...services] } };
+  return validateWorld(document, source);
 }
 
 /** Validate a parsed world document; `file` names it in errors. */

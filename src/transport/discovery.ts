@@ -179,7 +179,7 @@ export async function waitForBoard(lister: PortLister, serialNumber: string, opt
     if (board !== undefined) return board;
     const remaining = deadline - performance.now();
     if (remaining <= 0) {
-      throw new DeviceNotFoundError(`board ${serialNumber} did not come back on USB within ${options.timeoutMs} ms; ${presentList(boards)}`, {
+      throw new DeviceNotFoundError(`board ${serialNumber} did not come back on USB within ${Math.round(options.timeoutMs)} ms; ${presentList(boards)}`, {
         phase: 'refind',
         serialNumber,
         waitedMs: Math.round(performance.now() - started),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { SimSession } from '../../src/sim/session.js';
-import { DEFAULT_WORLD, loadWorld, netConfigOf, parseWorld } from '../../src/sim/world.js';
+import { DEFAULT_WORLD, loadWorld, netConfigOf, parseWorld, withServices } from '../../src/sim/world.js';
 
 /** The session module pulls in the whole simulated board; loaded only by the tests that start one. */
 async function startSimSession(...args: Parameters<typeof import('../../src/sim/session.js').startSimSession>): Promise<SimSession> {
@@ -13,6 +13,7 @@ async function startSimSession(...args: Parameters<typeof import('../../src/sim/
 
 const AP = 'accessPoints:\n  - {ssid: a, bssid: "02:00:00:00:00:01", channel: 6, security: wpa2, password: secret-pass-1}\n';
 const SECRET = 'secret-pass-1';
+const SERVICE = 'network:\n  services:\n    - {names: [example.com], address: 93.184.215.14, ports: {443: 8443}}\n';
 
 function configError(run: () => unknown): Error & { code?: string; context?: Record<string, unknown> } {
   try {
@@ -46,6 +47,7 @@ describe('world file', () => {
     expect(netConfigOf(DEFAULT_WORLD)).to.deep.equal({
       harness: { name: 'picow-harness.local', address: '192.168.4.2' },
       names: {},
+      services: [],
       ntp: { names: ['pool.ntp.org'], address: '203.0.113.123', offsetMs: 0, replyDelayMs: 25 },
       dnsDelayMs: 20,
       tcpConnectTimeoutMs: 21_000,
@@ -53,6 +55,20 @@ describe('world file', () => {
     const world = parseWorld('network:\n  names: {Example.COM: 192.0.2.7}\n  ntp: {names: [time.example.org], offsetMs: -5000}\n', 'w.yaml');
     expect(netConfigOf(world).names).to.deep.equal({ 'example.com': '192.0.2.7' });
     expect(netConfigOf(world).ntp).to.deep.equal({ names: ['time.example.org'], address: '203.0.113.123', offsetMs: -5000, replyDelayMs: 25 });
+  });
+
+  it('maps a service\'s virtual ports to loopback ports and resolves its names (the port map)', () => {
+    const world = parseWorld(SERVICE, 'w.yaml');
+    expect(world.network.services).to.deep.equal([{ names: ['example.com'], address: '93.184.215.14', ports: { 443: 8443 } }]);
+    expect(netConfigOf(world).services).to.deep.equal([{ names: ['example.com'], address: '93.184.215.14', ports: new Map([[443, 8443]]) }]);
+  });
+
+  it('adds services to a world for a port chosen at run time, validated like a world file', () => {
+    const world = withServices(DEFAULT_WORLD, [{ names: ['example.com'], address: '93.184.215.14', ports: { 443: 40123 } }]);
+    expect(world.network.services[0]?.ports).to.deep.equal({ 443: 40123 });
+    expect(configError(() => withServices(DEFAULT_WORLD, [{ address: '93.184.215.14', ports: { 443: 70000 } }], 'test override')).message).to.equal(
+      'test override: network.services[0].ports["443"]: must be ≤ 65535',
+    );
   });
 
   it('ships worlds/default.yaml with exactly the built-in defaults', async () => {
@@ -107,6 +123,12 @@ describe('world file', () => {
       ['join:\n  scanMs: {fixed: 5, uniform: [1, 2]}\n', 'w.yaml: join.scanMs: must have exactly one of fixed, uniform, lognormal'],
       ['join:\n  dhcpMs: {uniform: [9, 2]}\n', 'w.yaml: join.dhcpMs.uniform: must be [min, max] with min ≤ max'],
       ['seed: -1\n', 'w.yaml: seed: must be ≥ 0'],
+      [`${SERVICE}`.replace('443: 8443', '70000: 8443'), 'w.yaml: network.services[0].ports["70000"]: is not a valid key: must be a port number 1..65535'],
+      [`${SERVICE}`.replace('443: 8443', '443: 0'), 'w.yaml: network.services[0].ports["443"]: must be ≥ 1'],
+      [`${SERVICE}`.replace('{443: 8443}', '{}'), 'w.yaml: network.services[0].ports: must map at least one port'],
+      [`${SERVICE}`.replace('93.184.215.14', '192.168.4.2'), "w.yaml: network.services[0].address: is the harness host's address; a service needs an address of its own"],
+      [`${SERVICE}`.replace('example.com', 'pool.ntp.org'), 'w.yaml: network.services[0].names[0]: pool.ntp.org is also named by network.ntp.names[0]'],
+      [`${SERVICE}    - {names: [b.example], address: 93.184.215.14, ports: {80: 8080}}\n`, 'w.yaml: network.services[1].address: is also the address of network.services[0]; a service needs an address of its own'],
     ];
     for (const [text, message] of cases) expect(configError(() => parseWorld(text, 'w.yaml')).message).to.equal(message);
   });

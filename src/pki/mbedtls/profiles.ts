@@ -28,6 +28,8 @@ export interface TlsVerificationProfile {
   readonly checksKeyUsage: boolean;
   /** MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED: with an RSA leaf the suite is ECDHE-RSA, else plain RSA key exchange. */
   readonly ecdheRsa: boolean;
+  /** MBEDTLS_GCM_C: the AES-GCM suites are offered besides AES-CBC. */
+  readonly gcm: boolean;
   /** Hashes mbedtls_x509_crt_profile_default accepts for certificate signatures. */
   readonly allowedHashes: readonly HashName[];
   /** EC curves compiled into the firmware (MBEDTLS_ECP_DP_*_ENABLED): a key on another curve cannot be parsed. */
@@ -47,6 +49,7 @@ type SourcedField =
   | 'hostnameRequired'
   | 'checksKeyUsage'
   | 'ecdheRsa'
+  | 'gcm'
   | 'allowedHashes'
   | 'curves';
 
@@ -67,11 +70,17 @@ const NO_HOSTNAME_CHECK = 'MicroPython source ≤ v1.21: no server_hostname chec
 const HOSTNAME_CHECK = 'facts §5 and modssl_mbedtls.c v1.22.2: ValueError("CERT_REQUIRED requires server_hostname") before the handshake';
 const KU_2X = 'mbedTLS 2.x checks keyUsage/extendedKeyUsage only with MBEDTLS_X509_CHECK_(EXTENDED_)KEY_USAGE, which MicroPython\'s configs do not define';
 const KU_3X = 'mbedTLS 3.0 removed MBEDTLS_X509_CHECK_*_KEY_USAGE: keyUsage/extendedKeyUsage are always checked (3.0 migration guide)';
-const NO_ECDHE_RSA = 'MicroPython mbedtls configs: ECDHE_RSA commented out (v1.20–v1.22) or absent (v1.23); enabled by 838794ebcc (first in v1.24)';
-const ECDHE_RSA = 'extmod/mbedtls/mbedtls_config_common.h defines MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED (838794ebcc, v1.24)';
+const ECDHE_RSA_RP2_EARLY = 'ports/rp2/mbedtls/mbedtls_config.h defines MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED since 11f920f8ad (v1.19.1-83, before the first Pico W build)';
+const ECDHE_RSA_RP2_PORT =
+  'rp2 port config (ports/rp2/mbedtls/mbedtls_config.h to v1.22, mbedtls_config_port.h in v1.23) defines MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED; only extmod/mbedtls/mbedtls_config_common.h, used by other ports, comments it out';
+const ECDHE_RSA_COMMON = 'extmod/mbedtls/mbedtls_config_common.h defines MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED (838794ebcc, v1.24); rp2 defined it in its port config before';
+const GCM_RP2_EARLY = 'ports/rp2/mbedtls/mbedtls_config.h defines MBEDTLS_GCM_C since 11f920f8ad (v1.19.1-83, before the first Pico W build)';
+const GCM_RP2_PORT = 'rp2 port config (ports/rp2/mbedtls/mbedtls_config.h to v1.22, mbedtls_config_port.h in v1.23) defines MBEDTLS_GCM_C';
+const GCM_COMMON = 'extmod/mbedtls/mbedtls_config_common.h defines MBEDTLS_GCM_C (838794ebcc, v1.24); rp2 defined it in its port config before';
 const HASHES_2X = 'mbedTLS 2.x x509_crt.c mbedtls_x509_crt_profile_default: SHA-224/256/384/512 (SHA-1 only with MBEDTLS_TLS_DEFAULT_ALLOW_SHA1_IN_CERTIFICATES, not set); facts §10: SHA-1 rejected';
 const HASHES_3X = 'mbedTLS 3.0 migration guide: default profile SHA-256/384/512 only (SHA-1 and SHA-224 removed); facts §10: SHA-1 rejected';
-const CURVES_88 = 'ports/rp2/mbedtls/mbedtls_config.h at 99c258977 (secp*r1, secp*k1, brainpool); mbedTLS 2.x default profile accepts any curve';
+const CURVES_EARLY =
+  'ports/rp2/mbedtls/mbedtls_config.h at 99c258977 / b560b9fe71 (secp*r1, secp*k1, brainpool, Curve25519; brainpool and Curve25519 left in e24159dec9/68f166dae9, v1.19.1-559/-560); mbedTLS 2.x default profile accepts any curve';
 const CURVES_2X = 'extmod/mbedtls/mbedtls_config_common.h / rp2 config: secp192/224/256/384/521r1, secp192/224/256k1 (facts §5); mbedTLS 2.x default profile accepts any curve';
 const CURVES_3X = 'compiled curves: facts §5; mbedTLS 3.0 default profile keeps only secp256r1/384r1/521r1 and brainpool (3.0 migration guide): the others give BADCERT_BAD_KEY';
 
@@ -81,30 +90,37 @@ const STRONG_CURVES: readonly CurveName[] = ['secp256r1', 'secp384r1', 'secp521r
 const HASHES_2: readonly HashName[] = ['SHA-224', 'SHA-256', 'SHA-384', 'SHA-512'];
 const HASHES_3: readonly HashName[] = ['SHA-256', 'SHA-384', 'SHA-512'];
 
+/** Where the rp2 build's mbedTLS key-exchange and cipher options come from (see the *_RP2_* / *_COMMON sources). */
+type RpConfig = 'rp2-early' | 'rp2-port' | 'common';
+
 interface Row {
   readonly mbedtls: '2.16' | '2.28.3' | '3.5.1' | '3.6.2';
   readonly checksDates: boolean;
   readonly errorForm: 'OSError' | 'ValueError';
   readonly canRequireCertificate: boolean;
   readonly hostnameRequired: boolean;
-  readonly ecdheRsa: boolean;
+  readonly config: RpConfig;
 }
 
+// Every rp2 build has ECDHE-RSA and AES-GCM; what differs is which config file defines them.
 const ROWS: Readonly<Record<string, Row>> = {
-  'v1.19.1-88': { mbedtls: '2.16', checksDates: false, errorForm: 'OSError', canRequireCertificate: false, hostnameRequired: false, ecdheRsa: true },
-  'v1.19.1-236': { mbedtls: '2.16', checksDates: true, errorForm: 'OSError', canRequireCertificate: true, hostnameRequired: false, ecdheRsa: false },
-  'v1.20.0': { mbedtls: '2.16', checksDates: true, errorForm: 'OSError', canRequireCertificate: true, hostnameRequired: false, ecdheRsa: false },
-  'v1.21.0': { mbedtls: '2.28.3', checksDates: true, errorForm: 'OSError', canRequireCertificate: true, hostnameRequired: false, ecdheRsa: false },
-  'v1.22.2': { mbedtls: '2.28.3', checksDates: true, errorForm: 'ValueError', canRequireCertificate: true, hostnameRequired: true, ecdheRsa: false },
-  'v1.23.0': { mbedtls: '3.5.1', checksDates: true, errorForm: 'ValueError', canRequireCertificate: true, hostnameRequired: true, ecdheRsa: false },
-  'v1.24.1': { mbedtls: '3.5.1', checksDates: true, errorForm: 'ValueError', canRequireCertificate: true, hostnameRequired: true, ecdheRsa: true },
-  'v1.25.0-preview.300': { mbedtls: '3.6.2', checksDates: true, errorForm: 'ValueError', canRequireCertificate: true, hostnameRequired: true, ecdheRsa: true },
+  'v1.19.1-88': { mbedtls: '2.16', checksDates: false, errorForm: 'OSError', canRequireCertificate: false, hostnameRequired: false, config: 'rp2-early' },
+  'v1.19.1-236': { mbedtls: '2.16', checksDates: true, errorForm: 'OSError', canRequireCertificate: true, hostnameRequired: false, config: 'rp2-early' },
+  'v1.20.0': { mbedtls: '2.16', checksDates: true, errorForm: 'OSError', canRequireCertificate: true, hostnameRequired: false, config: 'rp2-port' },
+  'v1.21.0': { mbedtls: '2.28.3', checksDates: true, errorForm: 'OSError', canRequireCertificate: true, hostnameRequired: false, config: 'rp2-port' },
+  'v1.22.2': { mbedtls: '2.28.3', checksDates: true, errorForm: 'ValueError', canRequireCertificate: true, hostnameRequired: true, config: 'rp2-port' },
+  'v1.23.0': { mbedtls: '3.5.1', checksDates: true, errorForm: 'ValueError', canRequireCertificate: true, hostnameRequired: true, config: 'rp2-port' },
+  'v1.24.1': { mbedtls: '3.5.1', checksDates: true, errorForm: 'ValueError', canRequireCertificate: true, hostnameRequired: true, config: 'common' },
+  'v1.25.0-preview.300': { mbedtls: '3.6.2', checksDates: true, errorForm: 'ValueError', canRequireCertificate: true, hostnameRequired: true, config: 'common' },
 };
+
+const ECDHE_RSA_SOURCE: Readonly<Record<RpConfig, string>> = { 'rp2-early': ECDHE_RSA_RP2_EARLY, 'rp2-port': ECDHE_RSA_RP2_PORT, common: ECDHE_RSA_COMMON };
+const GCM_SOURCE: Readonly<Record<RpConfig, string>> = { 'rp2-early': GCM_RP2_EARLY, 'rp2-port': GCM_RP2_PORT, common: GCM_COMMON };
 
 function build(profile: string, row: Row): TlsVerificationProfile {
   const major = row.mbedtls.startsWith('3.') ? 3 : 2;
   const ipSanMatch = major === 3; // every 3.x pin here is ≥ 3.5.1
-  const compiledCurves = profile === 'v1.19.1-88' ? [...R1_AND_K1, ...BRAINPOOL] : R1_AND_K1;
+  const compiledCurves = row.config === 'rp2-early' ? [...R1_AND_K1, ...BRAINPOOL] : R1_AND_K1;
   const versionSource = { '2.16': MBEDTLS_2_16, '2.28.3': MBEDTLS_2_28_3, '3.5.1': MBEDTLS_3_5_1, '3.6.2': MBEDTLS_3_6_2 }[row.mbedtls];
   return {
     profile,
@@ -116,7 +132,8 @@ function build(profile: string, row: Row): TlsVerificationProfile {
     canRequireCertificate: row.canRequireCertificate,
     hostnameRequired: row.hostnameRequired,
     checksKeyUsage: major === 3,
-    ecdheRsa: row.ecdheRsa,
+    ecdheRsa: true,
+    gcm: true,
     allowedHashes: major === 3 ? HASHES_3 : HASHES_2,
     compiledCurves,
     allowedCurves: major === 3 ? STRONG_CURVES.filter((curve) => compiledCurves.includes(curve)) : compiledCurves,
@@ -129,9 +146,10 @@ function build(profile: string, row: Row): TlsVerificationProfile {
       canRequireCertificate: row.canRequireCertificate ? CERT_REQS : NO_CERT_REQS,
       hostnameRequired: row.hostnameRequired ? HOSTNAME_CHECK : NO_HOSTNAME_CHECK,
       checksKeyUsage: major === 3 ? KU_3X : KU_2X,
-      ecdheRsa: row.ecdheRsa ? (profile === 'v1.19.1-88' ? 'ports/rp2/mbedtls/mbedtls_config.h at 99c258977 defines it' : ECDHE_RSA) : NO_ECDHE_RSA,
+      ecdheRsa: ECDHE_RSA_SOURCE[row.config],
+      gcm: GCM_SOURCE[row.config],
       allowedHashes: major === 3 ? HASHES_3X : HASHES_2X,
-      curves: profile === 'v1.19.1-88' ? CURVES_88 : major === 3 ? CURVES_3X : CURVES_2X,
+      curves: row.config === 'rp2-early' ? CURVES_EARLY : major === 3 ? CURVES_3X : CURVES_2X,
     },
   };
 }

@@ -138,7 +138,9 @@ export class BoardHardware {
         return r.configure(itf(a[0]), settings);
       }
       case 'ifconfig':
-        return a[1] === null || a[1] === undefined ? r.ifconfig(itf(a[0])) : r.ifconfig(itf(a[0]), a[1] as 'dhcp' | [string, string, string, string]);
+        return a[1] === null || a[1] === undefined ? r.ifconfig(itf(a[0])) : r.ifconfig(itf(a[0]), a[1] as 'dhcp' | [string, string, string, string] | { type: string });
+      case 'dhcp_supplied_address':
+        return r.dhcpSuppliedAddress(itf(a[0]));
       case 'ipconfig':
         return r.ipconfig(itf(a[0]), a[1] === null ? undefined : text(a[1]), (a[2] ?? undefined) as Record<string, unknown> | undefined);
       case 'deinit':

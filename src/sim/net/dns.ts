@@ -52,6 +52,7 @@ export class DnsResolver {
 
   constructor(private readonly config: NetConfig) {
     for (const name of config.ntp.names) this.names.set(name.toLowerCase(), config.ntp.address);
+    for (const service of config.services ?? []) for (const name of service.names) this.names.set(name.toLowerCase(), service.address);
     for (const [name, address] of Object.entries(config.names)) this.names.set(name.toLowerCase(), address);
     this.names.set(config.harness.name.toLowerCase(), config.harness.address);
   }

@@ -33,9 +33,9 @@ type Entry = { readonly kind: 'tcp'; readonly tcp: TcpConnection } | { readonly 
 /**
  * The board's lwIP stack (MicroPython extmod/modlwip.c over lib/lwip) as a main-thread model. Every
  * method returns at once; the CPU side polls and waits for `ctx.wake()`. Errors are thrown as the
- * PyRaise modlwip raises. Only the harness address reaches real sockets (127.0.0.1, same port); the
- * NTP server is answered inside the simulator; every other address is a host that refuses TCP or
- * nobody at all.
+ * PyRaise modlwip raises. Only the harness address (127.0.0.1, same port) and the mapped ports of
+ * the world's services (127.0.0.1, the port the map names) reach real sockets; the NTP server is
+ * answered inside the simulator; every other address is a host that refuses TCP or nobody at all.
  */
 export class NetStack {
   private readonly sockets = new Map<number, Entry>();
@@ -216,12 +216,18 @@ export class NetStack {
   }
 
   /**
-   * Who answers a TCP SYN to `address`: the harness host for its address; a reset from the other
-   * hosts the world has (the NTP server, the gateway, the DNS server, the board itself); nobody for
-   * any other address.
+   * Who answers a TCP SYN to `address`: the harness host for its address; for a service of the
+   * port map its loopback service, or a reset for a port it does not map (a closed port); a reset
+   * from the other hosts the world has (the NTP server, the gateway, the DNS server, the board
+   * itself); nobody for any other address.
    */
   private peerAt(address: string, port: number): TcpPeer {
     if (address === this.config.harness.address) return { kind: 'host', port };
+    const service = this.config.services?.find((candidate) => candidate.address === address);
+    if (service !== undefined) {
+      const hostPort = service.ports.get(port);
+      return hostPort === undefined ? { kind: 'refusing' } : { kind: 'host', port: hostPort };
+    }
     const link = this.radio.link();
     const live = [this.config.ntp.address, link?.gateway, link?.dns, link?.address];
     return live.includes(address) ? { kind: 'refusing' } : { kind: 'silent' };

@@ -36,6 +36,8 @@ export class UdpEndpoint {
   private peer: { address: string; port: number } | undefined;
   private closed = false;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Loopback port → the virtual (address, port) this socket last sent to there: what a reply from it appears to come from. */
+  private readonly repliesFrom = new Map<number, { address: string; port: number }>();
 
   constructor(private readonly env: UdpEnvironment) {}
 
@@ -69,12 +71,14 @@ export class UdpEndpoint {
     if (this.env.lost()) return data.length;
     const { config } = this.env;
     const payload = Uint8Array.from(data);
-    if (address === config.harness.address) {
-      this.hostSocket().send(payload, port, '127.0.0.1', () => undefined);
+    const hostPort = this.hostPortOf(address, port);
+    if (hostPort !== undefined) {
+      this.repliesFrom.set(hostPort, { address, port });
+      this.hostSocket().send(payload, hostPort, '127.0.0.1', () => undefined);
     } else if (address === config.ntp.address && port === NTP_PORT && isNtpClientRequest(payload)) {
       this.answerNtp(payload);
     }
-    // Anything else is addressed to nobody: it leaves the board and is never answered.
+    // Anything else (a service's unmapped port too: modlwip ignores ICMP port unreachable) is never answered.
     return data.length;
   }
 
@@ -116,11 +120,19 @@ export class UdpEndpoint {
     const socket = dgram.createSocket('udp4');
     socket.on('error', () => undefined);
     socket.on('message', (message, remote) => {
-      this.deliver({ data: new Uint8Array(message), address: this.env.config.harness.address, port: remote.port });
+      const from = this.repliesFrom.get(remote.port) ?? { address: this.env.config.harness.address, port: remote.port };
+      this.deliver({ data: new Uint8Array(message), ...from });
     });
     socket.bind({ address: '127.0.0.1', port: 0 });
     this.host = socket;
     return socket;
+  }
+
+  /** The loopback port a datagram to (address, port) goes to: the harness's same port, a service's mapped port, or none. */
+  private hostPortOf(address: string, port: number): number | undefined {
+    const { config } = this.env;
+    if (address === config.harness.address) return port;
+    return config.services?.find((service) => service.address === address)?.ports.get(port);
   }
 
   private answerNtp(request: Uint8Array): void {

@@ -60,7 +60,17 @@ def block(poll, timeout_ms):
 
 
 def sleep_ms(ms):
-    _simhost.sleep_ms(ms)
+    if _simhost.sleep_ms(ms):
+        return  # the branch raises the pending KeyboardInterrupt here (see pico_sched.sleep_ms)
+
+
+def ticks_ms():
+    return _simhost.ticks_ms()
+
+
+def ticks_diff(end, start):
+    # ticks_ms wraps like the firmware's (a 2**30 period)
+    return (end - start) % (1 << 30)
 
 
 class Stream:

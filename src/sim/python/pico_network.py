@@ -13,6 +13,7 @@ STAT_CONNECT_FAIL = -1
 STAT_GOT_IP = 3
 
 _CHANNEL_NONE = 0xFFFFFFFF
+_DHCP_WAIT_MS = 10000
 
 
 def _text(value):
@@ -79,11 +80,25 @@ class CYW43:
         pico_hw.call("wlan.configure", self._itf, settings)
 
     def ifconfig(self, *args):
-        if args:
-            value = args[0]
-            pico_hw.call("wlan.ifconfig", self._itf, value if isinstance(value, str) else list(value))
+        if not args:
+            return tuple(pico_hw.call("wlan.ifconfig", self._itf, None))
+        value = args[0]
+        if value == "dhcp":
+            # mod_network_nic_ifconfig: (re)start the DHCP client, then wait for a lease, polling
+            # every 100 ms, and give up once more than 10 s have passed.
+            pico_hw.call("wlan.ifconfig", self._itf, "dhcp")
+            start = pico_hw.ticks_ms()
+            while not pico_hw.call("wlan.dhcp_supplied_address", self._itf):
+                if pico_hw.ticks_diff(pico_hw.ticks_ms(), start) > _DHCP_WAIT_MS:
+                    raise OSError("timeout waiting for DHCP to get IP address")
+                pico_hw.sleep_ms(100)
             return None
-        return tuple(pico_hw.call("wlan.ifconfig", self._itf, None))
+        if isinstance(value, (tuple, list)):
+            value = list(value)
+        else:
+            value = {"type": type(value).__name__}  # DHCP is stopped first, then this raises TypeError
+        pico_hw.call("wlan.ifconfig", self._itf, value)
+        return None
 
     def deinit(self):
         pico_hw.call("wlan.deinit", self._itf)

@@ -27,7 +27,10 @@ def next_due_in(now):
 
 def sleep_ms(ms):
     if not timers:
-        _simhost.sleep_ms(ms)
+        # A Ctrl-C cuts the sleep short and is pending; the branch's check raises it here, inside
+        # the sleep, as rp2 does (a plain return would let it surface after the caller's try).
+        if _simhost.sleep_ms(ms):
+            return
         return
     start = _simhost.ticks_ms()
     while True:

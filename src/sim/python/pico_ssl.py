@@ -1,6 +1,8 @@
 # ssl from v1.23: micropython-lib's Python module on top of the native tls module (facts §5). Its
 # SSLContext forces verify_mode to CERT_NONE and its wrap_socket defaults to CERT_NONE, so a script
-# that does not ask for CERT_REQUIRED verifies nothing.
+# that does not ask for CERT_REQUIRED verifies nothing. Like the frozen module (micropython-lib
+# 50ed36fb / 68e3e07b in v1.23.0 / v1.24.1) its SSLContext has no get_ciphers, set_ciphers or
+# verify_callback: those are on tls.SSLContext only.
 import tls
 from tls import CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED, PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, MBEDTLS_VERSION
 
@@ -32,12 +34,6 @@ class SSLContext:
         if cafile:
             cadata = _read(cafile)
         self._context.load_verify_locations(cadata)
-
-    def get_ciphers(self):
-        return self._context.get_ciphers()
-
-    def set_ciphers(self, ciphers):
-        self._context.set_ciphers(ciphers)
 
     def wrap_socket(self, sock, server_side=False, do_handshake_on_connect=True, server_hostname=None):
         return self._context.wrap_socket(

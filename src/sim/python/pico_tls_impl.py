@@ -35,16 +35,30 @@ def _reserve(nbytes):
 
 
 class SSLContext:
+    # The native type's attribute handler (ssl_context_attr) stores verify_mode, from v1.23 also
+    # verify_callback, and nothing else: any other store raises AttributeError.
+    _settable = ("verify_mode",)
+
     def __init__(self, protocol):
         if protocol not in (_CLIENT, _SERVER):
             raise ValueError("invalid protocol")
         self._protocol = protocol
         # v1.23+: a client context verifies by default; v1.21/v1.22 native contexts did not.
         self.verify_mode = _CERT_REQUIRED if (_features["tlsModule"] and protocol == _CLIENT) else _CERT_NONE
-        self.verify_callback = None
         self._cadata = []
         self._chain = None
         self._ciphers = None
+
+    def __getattr__(self, name):
+        # An instance attribute of the native object, not of its type: hasattr(tls.SSLContext, ...) is False.
+        if name == "verify_callback" and name in self._settable:
+            return None
+        raise AttributeError("'SSLContext' object has no attribute '%s'" % name)
+
+    def __setattr__(self, name, value):
+        if not name.startswith("_") and name not in self._settable:
+            raise AttributeError("'SSLContext' object has no attribute '%s'" % name)
+        object.__setattr__(self, name, value)
 
     def wrap_socket(self, sock, *, server_side=False, do_handshake_on_connect=True, server_hostname=None):
         if server_side or self._protocol == _SERVER:
@@ -81,7 +95,8 @@ class SSLSocket(pico_hw.Stream):
             "cadata": [pico_hw.b64(c) for c in context._cadata],
             "chain": None if context._chain is None else [pico_hw.b64(part) for part in context._chain],
         }
-        self._id = pico_hw.call("tls.wrap", sock._live(), opts)
+        self._tcp_id = sock._live()
+        self._id = pico_hw.call("tls.wrap", self._tcp_id, opts)
         sock._id = None  # the TLS session owns the TCP connection now
         self._open = False
         if do_handshake:
@@ -100,9 +115,11 @@ class SSLSocket(pico_hw.Stream):
                     pico_hw.call("tls.handshake_timed_out", tid)
                 raise
         except Exception:
-            # MicroPython detaches the TCP socket before raising; the TLS entry is freed.
+            # MicroPython detaches the TCP socket before raising; the TLS entry is freed and the
+            # TCP connection is the application's again (its close() frees it, as on a board).
             self._id = None
             pico_hw.call("tls.close", tid)
+            self._sock._id = self._tcp_id
             raise
         self._open = True
 
@@ -203,6 +220,9 @@ def configure(features, g):
     _features.update(features)
     if features["getpeercert"]:
         SSLSocket.getpeercert = _sock_getpeercert
+    if features["verifyCallback"]:
+        # Model: the callback is stored (default None) but the simulated handshake does not call it.
+        SSLContext._settable = ("verify_mode", "verify_callback")
     if features["sslContextLoad"] or features["tlsModule"]:
         SSLContext.load_cert_chain = _ctx_load_cert_chain
         SSLContext.load_verify_locations = _ctx_load_verify_locations

@@ -116,6 +116,7 @@ def install(config_json):
     import pico_network
     import pico_socket
     import pico_rp2
+    import pico_micropython
     import pico_tls
     import __main__
 
@@ -179,6 +180,7 @@ def install(config_json):
         "usocket": pico_socket,
         "rp2": pico_rp2,
         "ntptime": pico_ntptime,
+        "micropython": pico_micropython,
     }
     if features["tlsModule"]:
         overrides["tls"] = pico_tls

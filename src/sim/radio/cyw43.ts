@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BoardContext } from '../hw/context.js';
 import type { LinkInfo } from '../hw/link.js';
-import { Errno, osError, valueError } from '../hw/py-raise.js';
+import { Errno, PyRaise, osError, valueError } from '../hw/py-raise.js';
 import type { AccessPoint, World } from '../world.js';
 import { AP, Auth, CHANNEL_NONE, DEFAULT_AP_CHANNEL, DEFAULT_AP_PASSWORD, DefaultIp, LinkStatus, RASPBERRY_PI_OUI, Reason, STA, type Itf } from './constants.js';
 import { sampleMs } from './distribution.js';
@@ -325,22 +325,37 @@ export class Cyw43 {
     return null;
   }
 
-  /** ifconfig(): (ip, mask, gw, dns); ifconfig((ip, mask, gw, dns)) sets a static address; ifconfig('dhcp') restarts DHCP. */
-  ifconfig(itf: Itf, value?: 'dhcp' | readonly unknown[]): [string, string, string, string] | null {
+  /**
+   * ifconfig(): (ip, mask, gw, dns); ifconfig((ip, mask, gw, dns)) stops DHCP and sets a static
+   * address; ifconfig('dhcp') renews a lease or (re)starts the DHCP client — the CPU side then polls
+   * dhcpSuppliedAddress() for up to 10 s (mod_network_nic_ifconfig). A value that is neither
+   * arrives as `{type}` (its Python type name): DHCP is stopped, then TypeError, as
+   * mp_obj_get_array_fixed_n raises after dhcp_release/dhcp_stop.
+   */
+  ifconfig(itf: Itf, value?: 'dhcp' | readonly unknown[] | { readonly type: string }): [string, string, string, string] | null {
     this.sync();
     const netif = this.netifOf(itf);
     if (value === undefined) return [netif.address, netif.netmask, netif.gateway, this.dns];
     if (value === 'dhcp') {
-      // Model: the binding then waits up to 10 s for has_dhcp4 (the prelude polls ipconfig('has_dhcp4')).
+      // Model: only the STA netif has a DHCP server to answer it; on the AP netif nothing binds.
       if (itf === STA) this.startDhcp();
       return null;
     }
-    if (!Array.isArray(value) || value.length !== 4) throw valueError(`requested length 4 but object has length ${Array.isArray(value) ? value.length : 0}`);
-    const [address, netmask, gateway, dns] = value.map(pyIpv4) as [string, string, string, string];
+    // dhcp_release: a leased address is given back (the interface has none until the static one is set).
+    if (netif.dhcp === 'bound') Object.assign(netif, { address: DefaultIp.ANY, netmask: DefaultIp.ANY, gateway: DefaultIp.ANY });
     this.stopDhcp(itf);
+    if (!Array.isArray(value)) throw new PyRaise('TypeError', [`object '${'type' in value ? value.type : 'str'}' isn't a tuple or list`]);
+    if (value.length !== 4) throw valueError(`requested length 4 but object has length ${value.length}`);
+    const [address, netmask, gateway, dns] = value.map(pyIpv4) as [string, string, string, string];
     Object.assign(netif, { address, netmask, gateway });
     this.dns = dns;
     return null;
+  }
+
+  /** lwIP dhcp_supplied_address(): the interface's DHCP client holds a lease. */
+  dhcpSuppliedAddress(itf: Itf): boolean {
+    this.sync();
+    return this.netifOf(itf).dhcp === 'bound';
   }
 
   /** WLAN.ipconfig(key) reads one setting; ipconfig(**settings) changes them (v1.23+; the prelude decides presence). */

@@ -29,6 +29,20 @@ describe('mbedTLS verification model: per-profile facts', () => {
     ]);
   });
 
+  it('gives every rp2 build ECDHE-RSA and AES-GCM (port config since v1.19.1-83), and brainpool curves before v1.20', () => {
+    const summary = TLS_VERIFICATION_PROFILES.map((entry) => [entry.profile, entry.ecdheRsa, entry.gcm, entry.compiledCurves.includes('brainpoolP256r1')]);
+    expect(summary).to.deep.equal([
+      ['v1.19.1-88', true, true, true],
+      ['v1.19.1-236', true, true, true],
+      ['v1.20.0', true, true, false],
+      ['v1.21.0', true, true, false],
+      ['v1.22.2', true, true, false],
+      ['v1.23.0', true, true, false],
+      ['v1.24.1', true, true, false],
+      ['v1.25.0-preview.300', true, true, false],
+    ]);
+  });
+
   it('finds a profile by its git tag too', () => {
     expect(tlsProfile('v1.19.1-236-gb560b9fe7').profile).to.equal('v1.19.1-236');
   });

@@ -19,6 +19,17 @@ def importable(name):
         return False
 ssl_mod = __import__('ssl')
 ctx = getattr(ssl_mod, 'SSLContext', None)
+native = __import__('tls') if importable('tls') else ssl_mod
+native_ctx = getattr(native, 'SSLContext', None)
+def store_verify_callback():
+    if native_ctx is None:
+        return None
+    c = native_ctx(0)
+    try:
+        c.verify_callback = print
+    except AttributeError as e:
+        return 'AttributeError: ' + str(e)
+    return 'stored' if c.verify_callback is print else 'lost'
 print(json.dumps({
   'tls': importable('tls'),
   'ussl': importable('ussl'),
@@ -37,20 +48,30 @@ print(json.dumps({
   'network.hostname': hasattr(network, 'hostname'),
   'rp2.country': has('rp2', 'country'),
   'STAT_GOT_IP': getattr(network, 'STAT_GOT_IP', None),
+  'get_ciphers': ctx is not None and hasattr(ctx, 'get_ciphers'),
+  'verify_callback': None if native_ctx is None else hasattr(native_ctx(0), 'verify_callback'),
+  'default_verify_callback': None if native_ctx is None else repr(getattr(native_ctx(0), 'verify_callback', 'absent')),
+  'ssl.verify_callback': None if ctx is None else hasattr(ctx(0), 'verify_callback'),
+  'type_verify_callback': None if native_ctx is None else hasattr(native_ctx, 'verify_callback'),
+  'store_verify_callback': store_verify_callback(),
 }))
 `;
 
-type Surface = Record<string, boolean | number | null>;
+type Surface = Record<string, boolean | number | string | null>;
+
+const NO_VERIFY_CALLBACK = { verify_callback: false, type_verify_callback: false, default_verify_callback: "'absent'", store_verify_callback: "AttributeError: 'SSLContext' object has no attribute 'verify_callback'" };
+/** tls.SSLContext has it (default None, stores any object); micropython-lib's ssl.SSLContext wrapper does not. */
+const VERIFY_CALLBACK = { verify_callback: true, type_verify_callback: false, default_verify_callback: 'None', store_verify_callback: 'stored', 'ssl.verify_callback': false, get_ciphers: false };
 
 const EXPECTED: Record<string, Partial<Surface>> = {
-  'v1.19.1-88': { tls: false, ussl: true, SSLContext: false, CERT_REQUIRED: false, PM_NONE: false, 'network.country': false, 'rp2.country': true },
-  'v1.19.1-236': { tls: false, ussl: true, SSLContext: false, CERT_REQUIRED: true, PM_NONE: false, 'network.country': false },
-  'v1.20.0': { tls: false, SSLContext: false, CERT_REQUIRED: true, PM_NONE: false, 'network.country': true, 'network.hostname': true },
-  'v1.21.0': { tls: false, SSLContext: true, load_verify_locations: false, PM_NONE: true, SEC_WPA_WPA2: false },
-  'v1.22.2': { tls: false, ussl: true, SSLContext: true, load_verify_locations: true, load_cert_chain: true, MBEDTLS_VERSION: true, ipconfig: false },
-  'v1.23.0': { tls: true, ussl: false, SSLContext: true, load_verify_locations: true, SEC_WPA_WPA2: true, IF_STA: true, ipconfig: true, 'network.ipconfig': true },
-  'v1.24.1': { tls: true, ussl: false, SSLContext: true, SEC_WPA_WPA2: true, ipconfig: true },
-  'v1.25.0-preview.300': { tls: true, ussl: false, SSLContext: true, SEC_WPA_WPA2: true },
+  'v1.19.1-88': { tls: false, ussl: true, SSLContext: false, CERT_REQUIRED: false, PM_NONE: false, 'network.country': false, 'rp2.country': true, verify_callback: null },
+  'v1.19.1-236': { tls: false, ussl: true, SSLContext: false, CERT_REQUIRED: true, PM_NONE: false, 'network.country': false, verify_callback: null },
+  'v1.20.0': { tls: false, SSLContext: false, CERT_REQUIRED: true, PM_NONE: false, 'network.country': true, 'network.hostname': true, verify_callback: null },
+  'v1.21.0': { tls: false, SSLContext: true, load_verify_locations: false, PM_NONE: true, SEC_WPA_WPA2: false, get_ciphers: false, ...NO_VERIFY_CALLBACK },
+  'v1.22.2': { tls: false, ussl: true, SSLContext: true, load_verify_locations: true, load_cert_chain: true, MBEDTLS_VERSION: true, ipconfig: false, get_ciphers: true, ...NO_VERIFY_CALLBACK },
+  'v1.23.0': { tls: true, ussl: false, SSLContext: true, load_verify_locations: true, SEC_WPA_WPA2: true, IF_STA: true, ipconfig: true, 'network.ipconfig': true, ...VERIFY_CALLBACK },
+  'v1.24.1': { tls: true, ussl: false, SSLContext: true, SEC_WPA_WPA2: true, ipconfig: true, ...VERIFY_CALLBACK },
+  'v1.25.0-preview.300': { tls: true, ussl: false, SSLContext: true, SEC_WPA_WPA2: true, ...VERIFY_CALLBACK },
 };
 
 describe('each firmware profile exposes only the API its version had (facts §10)', function () {

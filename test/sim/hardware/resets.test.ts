@@ -85,11 +85,13 @@ describe('simulated board state across resets (facts §3, §10)', function () {
   });
 
   it('a watchdog nobody feeds reboots the board with WDT_RESET, and it keeps running across a soft reset', async () => {
-    rig = await startBoard();
+    // Board time at twice host speed: the 8 s watchdog leaves the soft reset 4 host seconds, even on a loaded machine.
+    rig = await startBoard({ world: testWorld({ timeScale: 2 }) });
     const bootsBefore = rig.board.counters.hardBoots;
-    await output(rig, 'from machine import WDT\nwdt = WDT(timeout=2000)\nwdt.feed()');
-    await rig.repl.softReset();
     const rebooted = new Promise<void>((resolve) => rig!.board.once('usb-detach', () => resolve()));
+    await output(rig, 'from machine import WDT\nwdt = WDT(timeout=8000)\nwdt.feed()');
+    await rig.repl.softReset();
+    expect(rig.board.counters.hardBoots).to.equal(bootsBefore);
     await rebooted;
     await rig.reconnect();
     expect(rig.board.counters.hardBoots).to.equal(bootsBefore + 1);

@@ -61,6 +61,29 @@ describe('TLS from the simulated Pico W to a host server, judged at the board cl
     expect(result.exception?.text, result.exception?.text).to.contain("OSError: (-9984, 'MBEDTLS_ERR_X509_CERT_VERIFY_FAILED')");
   });
 
+  it('a failed handshake leaves the TCP socket to the program: closing it frees it, so ten failures in a row do not run out of sockets', async () => {
+    const { sets } = await testCertificates();
+    rig = await startBoard({ profile: 'v1.24.1' });
+    await output(rig, JOIN_VISIBLE);
+    const out = await output(
+      rig,
+      `import socket, ssl
+ca = ${pyBytes(sets.get('issued-now')!.caDer)}
+addr = socket.getaddrinfo(${JSON.stringify(HARNESS_HOST)}, ${server!.port})[0][-1]
+kinds = []
+for i in range(10):
+    s = socket.socket()
+    s.connect(addr)
+    try:
+        ssl.wrap_socket(s, cert_reqs=ssl.CERT_REQUIRED, cadata=ca, server_hostname=${JSON.stringify(HARNESS_HOST)})
+    except Exception as e:
+        kinds.append(type(e).__name__)
+    s.close()
+print(kinds)`,
+    );
+    expect(out.trim()).to.equal(`[${Array(10).fill("'ValueError'").join(', ')}]`);
+  });
+
   it('passes once ntptime.settime() has set the RTC from the world NTP service, and echoes byte for byte', async () => {
     const { sets } = await testCertificates();
     rig = await startBoard({ profile: 'v1.24.1' });

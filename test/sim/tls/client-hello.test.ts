@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import net from 'node:net';
+import { tlsProfile } from '../../../src/pki/mbedtls/profiles.js';
 import { PROFILES } from '../../../src/sim/profiles.js';
 import { NetStack } from '../../../src/sim/net/index.js';
 import { BoardTls, clientHelloProfile } from '../../../src/sim/tls/index.js';
@@ -141,6 +142,16 @@ describe('the board\'s ClientHello', function () {
       expect(hello.groups).to.deep.equal(expected.groups.map((group) => GROUP_IDS[group]));
     });
   }
+
+  it('agrees with the per-profile mbedTLS facts: ECDHE-RSA and AES-GCM on every rp2 build, brainpool groups where compiled', function () {
+    for (const { name } of PROFILES) {
+      const facts = tlsProfile(name);
+      const { suites, groups } = clientHelloProfile(name);
+      expect(suites.some((suite) => suite.startsWith('TLS-ECDHE-RSA-')), `${name} ECDHE-RSA`).to.equal(facts.ecdheRsa);
+      expect(suites.some((suite) => suite.includes('-GCM-')), `${name} GCM`).to.equal(facts.gcm);
+      expect(groups.some((group) => group.startsWith('brainpool')), `${name} brainpool`).to.equal(facts.compiledCurves.includes('brainpoolP256r1') && facts.mbedtlsMajor === 2);
+    }
+  });
 
   it('puts a DNS server_hostname in SNI and sends no SNI without one', async function () {
     expect((await captureHello('v1.24.1', 'picow-harness.local')).sni).to.equal('picow-harness.local');

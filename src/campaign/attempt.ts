@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { isHarnessError } from '../errors.js';
+import type { CertificateSet } from '../pki/index.js';
+import type { ConnectionRecord } from '../server/records.js';
+import { classifyAttempt, type CertificateDates, type TlsClassifyContext } from '../results/taxonomy.js';
+import type { CampaignBoard } from './board/campaign-board.js';
+import { runDeviceStep } from './device-step.js';
+import type { CampaignServers } from './echo-servers.js';
+import type { Cell } from './matrix.js';
+import type { AttemptTranscript } from './records/run-store.js';
+import { isUnresponsiveError, performReset, recoverHungBoard, type ResetOptions } from './resets/index.js';
+import { applyRtcMode } from './rtc/index.js';
+import type { PlannedAttempt } from './runner.js';
+import type { AttemptRecord, ResetOutcome, RtcOutcome, TlsProbeResult, WifiConnectResult } from './types.js';
+
+/** network.STAT_GOT_IP (facts §4): the only status after which the TLS step runs. */
+const STAT_GOT_IP = 3;
+/** Host ms on top of a step's own (board) timeout for upload, output and the scripts' own slack. */
+const STEP_MARGIN_MS = 15_000;
+
+export interface AttemptTimeouts {
+  readonly connectMs: number;
+  readonly tlsMs: number;
+  readonly resetMs: number;
+}
+
+/** Everything one attempt needs; the same for every attempt of a run. */
+export interface AttemptEnvironment {
+  readonly runId: string;
+  readonly board: CampaignBoard;
+  readonly cells: ReadonlyMap<string, Cell>;
+  readonly servers: CampaignServers;
+  /** The DNS name the board connects to. */
+  readonly serverHost: string;
+  /** The password of an access point by its config name; undefined for an open network. */
+  password(apName: string): string | undefined;
+  readonly timeouts: AttemptTimeouts;
+  readonly resetOptions?: ResetOptions;
+  /** For host:local RTC (tests pin it; the host's zone otherwise). */
+  readonly timeZone?: string | undefined;
+  /** A transcript for the attempt (the run store's), or none. */
+  openTranscript?(attempt: PlannedAttempt): AttemptTranscript;
+}
+
+interface Steps {
+  reset: ResetOutcome | null;
+  rtc: RtcOutcome | null;
+  wifi: WifiConnectResult | null;
+  tls: TlsProbeResult | null;
+  server: ConnectionRecord | null;
+  boardMs: number;
+  boardTimed: boolean;
+  harnessError: { code: string; message: string } | null;
+}
+
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/\s*\r?\n\s*/g, ' ');
+}
+
+function harnessErrorOf(error: unknown): { code: string; message: string } {
+  return { code: isHarnessError(error) ? error.code : 'INTERNAL', message: oneLine(error) };
+}
+
+/** Board ms to host ms for a step's exec timeout. */
+function hostTimeout(boardMs: number, board: CampaignBoard): number {
+  return Math.ceil(boardMs / board.timeScale) + STEP_MARGIN_MS;
+}
+
+function certificateDates(set: CertificateSet): CertificateDates[] {
+  const { leaf, intermediate, root } = set.manifest.certificates;
+  return [leaf, intermediate, root].flatMap((entry) => (entry === null ? [] : [{ subject: entry.subject, notBefore: entry.notBefore, notAfter: entry.notAfter }]));
+}
+
+function tlsContextOf(set: CertificateSet): TlsClassifyContext {
+  return { certificates: certificateDates(set), expectedFlags: set.manifest.expected.synced.flags };
+}
+
+/**
+ * One attempt of one cell: reset (verified) → Wi-Fi join → RTC mode → TLS probe, then its class.
+ * Device failures are results. A board that stops answering is recovered (Ctrl-C, machine.reset(),
+ * power driver) and the attempt recorded with the harness class; one that cannot be recovered is
+ * recorded as `device-hung`, which ends the run.
+ */
+export async function runAttempt(env: AttemptEnvironment, planned: PlannedAttempt, signal: AbortSignal): Promise<AttemptRecord> {
+  const cell = env.cells.get(planned.cell);
+  if (cell === undefined) throw new Error(`attempt ${planned.seq} names cell ${planned.cell}, which is not in the plan`);
+  const { board } = env;
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const transcript = env.openTranscript?.(planned);
+  const untap = transcript === undefined ? () => {} : board.onTranscript((direction, bytes) => transcript.tap(direction, bytes));
+  const steps: Steps = { reset: null, rtc: null, wifi: null, tls: null, server: null, boardMs: 0, boardTimed: false, harnessError: null };
+  const set = cell.certs === null ? undefined : env.servers.sets.get(cell.certs);
+  try {
+    board.beginAttempt(planned.seq);
+    await runSteps(env, cell, planned, signal, steps);
+  } catch (error) {
+    if (signal.aborted) throw error;
+    steps.harnessError = harnessErrorOf(error);
+    if (isUnresponsiveError(error) || steps.harnessError.code === 'TRANSPORT_LOST') {
+      try {
+        const recovery = await recoverHungBoard(board, { ...env.resetOptions, signal });
+        transcript?.write(`\n[harness] board recovered: ${recovery.escalations.join(' → ')}\n`);
+      } catch (hung) {
+        if (signal.aborted) throw hung;
+        steps.harnessError = harnessErrorOf(hung);
+      }
+    }
+  } finally {
+    untap();
+  }
+  const server = steps.server === null ? null : serverView(steps.server);
+  const classification = classifyAttempt({
+    reset: steps.reset,
+    wifi: steps.wifi,
+    tls: steps.tls,
+    harnessError: steps.harnessError,
+    server,
+    ...(set === undefined ? {} : { tlsContext: tlsContextOf(set.set) }),
+  });
+  const transcriptPath = transcript === undefined ? null : await transcript.finish();
+  return {
+    v: 1,
+    runId: env.runId,
+    seq: planned.seq,
+    cell: planned.cell,
+    iteration: planned.iteration,
+    startedAt,
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+    boardMs: steps.boardTimed ? steps.boardMs : null,
+    reset: steps.reset,
+    rtc: steps.rtc,
+    wifi: steps.wifi,
+    tls: steps.tls,
+    server,
+    class: classification.class,
+    classes: classification.classes,
+    detail: classification.detail,
+    ...(classification.inferred === undefined ? {} : { inferred: classification.inferred }),
+    transcript: transcriptPath,
+    harnessError: steps.harnessError,
+  };
+}
+
+/** What the echo server saw of the board's connection: the other side of the evidence. */
+function serverView(record: ConnectionRecord): NonNullable<AttemptRecord['server']> {
+  return {
+    handshake: record.handshake,
+    alert: record.alert === null ? null : { direction: record.alert.direction, name: record.alert.name },
+    protocol: record.tls?.version ?? null,
+    cipher: record.tls?.cipher ?? null,
+    endReason: record.endReason,
+    bytesIn: record.bytesIn,
+    bytesOut: record.bytesOut,
+  };
+}
+
+async function runSteps(env: AttemptEnvironment, cell: Cell, planned: PlannedAttempt, signal: AbortSignal, steps: Steps): Promise<void> {
+  const { board, timeouts } = env;
+  steps.reset = await performReset(board, cell.reset, { reconnectTimeoutMs: timeouts.resetMs, ...env.resetOptions, signal });
+  if (!steps.reset.verified || cell.wifi === null) return;
+
+  const wifi = cell.wifi;
+  const password = env.password(wifi.ap.name);
+  const join = await runDeviceStep(
+    board,
+    'wifi_connect',
+    {
+      ssid: wifi.ap.ssid,
+      ...(password === undefined ? {} : { password }),
+      mode: wifi.connect,
+      timeout_ms: timeouts.connectMs,
+      ...(wifi.pmValue === null ? {} : { pm: wifi.pmValue }),
+      ...(wifi.country === undefined ? {} : { country: wifi.country }),
+      ...(wifi.pinBssid && wifi.ap.bssid !== undefined ? { bssid: wifi.ap.bssid } : {}),
+      ...(wifi.pinChannel && wifi.ap.channel !== undefined ? { channel: wifi.ap.channel } : {}),
+    },
+    { timeoutMs: hostTimeout(timeouts.connectMs, board), signal },
+  );
+  steps.wifi = join.result;
+  addBoardTime(steps, join.boardMs);
+  if (join.result.finalStatus !== STAT_GOT_IP || cell.certs === null || cell.tlsApi === null) return;
+
+  const served = env.servers.sets.get(cell.certs);
+  if (served === undefined) throw new Error(`no echo server for certificate set ${cell.certs}`);
+  steps.rtc = await applyRtcMode(board, cell.rtc.mode, { label: cell.rtc.text, signal, ...(env.timeZone === undefined ? {} : { timeZone: env.timeZone }) });
+  await env.servers.takeRecords(cell.certs); // connections of earlier attempts are not this attempt's evidence
+  const probe = await runDeviceStep(
+    board,
+    'tls_probe',
+    {
+      host: env.serverHost,
+      port: served.server.port,
+      api: cell.tlsApi,
+      verify: 'CERT_REQUIRED',
+      cadata: Buffer.from(served.set.caDer).toString('hex'),
+      server_hostname: served.set.serverHostname,
+      correlation_id: `${env.runId}/${planned.seq}`,
+      nonce: randomBytes(16).toString('hex'),
+      timeout_ms: timeouts.tlsMs,
+    },
+    { timeoutMs: hostTimeout(timeouts.tlsMs, board), signal },
+  );
+  steps.tls = probe.result;
+  addBoardTime(steps, probe.boardMs);
+  const reachedServer = probe.result.stage === 'handshake' || probe.result.stage === 'echo' || probe.result.stage === 'done';
+  const records = await env.servers.takeRecords(cell.certs, { expectOne: reachedServer });
+  steps.server = records[records.length - 1] ?? null;
+}
+
+function addBoardTime(steps: Steps, boardMs: number | null): void {
+  if (boardMs === null) return;
+  steps.boardMs += boardMs;
+  steps.boardTimed = true;
+}

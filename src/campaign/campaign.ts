@@ -1,0 +1,338 @@
+import { randomInt } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+import type { CertificateSetName } from '../pki/index.js';
+import { tally, type PlannedCell, type Tally } from '../results/tally.js';
+import { writeReportFiles } from '../report/write-reports.js';
+import type { RunInfo } from '../report/run-info.js';
+import type { ExitReason, RunExit } from '../report/summary-json.js';
+import { DEFAULT_WORLD, loadWorld, type World } from '../sim/world.js';
+import { runAttempt } from './attempt.js';
+import { openCampaignBoard, type CampaignBoard } from './board/campaign-board.js';
+import { configHash, isSimBoard, resolveSecrets, type LoadedCampaign } from './config/index.js';
+import { startCampaignServers, type CampaignServers } from './echo-servers.js';
+import { evaluateExpectations, tallyCells, type ExpectationResult } from './expect.js';
+import { planCampaign, type Cell, type CampaignPlan } from './matrix.js';
+import { runApCommand } from './ap-commands.js';
+import { createPowerDriver, scaledClock, type PowerDriver } from './power/index.js';
+import type { Terminal } from './power/manual.js';
+import { runPreflight, type PreflightCheck, type PreflightReport } from './preflight.js';
+import { buildManifest, hashCanonical, readManifest } from './records/manifest.js';
+import { createRun, openRunForResume, type ResumeState, type RunStore } from './records/run-store.js';
+import { Redactor, type Secret } from './redact.js';
+import { CampaignRunner, type RunEnd } from './runner.js';
+import type { AttemptRecord } from './types.js';
+
+export interface CampaignEvents {
+  preflight?(check: PreflightCheck): void;
+  /** The run directory exists and the plan is fixed: progress can start. */
+  start?(info: { runDir: string; runId: string; plan: CampaignPlan; resumed: ResumeState | null; run: RunInfo }): void;
+  attemptStart?(attempt: { cell: string; iteration: number; seq: number }): void;
+  attempt?(record: AttemptRecord): void;
+  /** One line for the operator (warnings, AP hooks, recovery). Never carries a secret. */
+  message?(text: string): void;
+}
+
+export interface RunCampaignOptions {
+  readonly loaded: LoadedCampaign;
+  /** --only patterns. */
+  readonly only?: readonly string[];
+  /** A run directory to continue (--resume). */
+  readonly resumeDir?: string | undefined;
+  readonly reportsDir: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly signal?: AbortSignal;
+  /** The operator's terminal (manual power driver). */
+  readonly terminal?: Terminal | undefined;
+  /** Pins the zone of host:local (tests); the host's zone otherwise. */
+  readonly timeZone?: string | undefined;
+  readonly events?: CampaignEvents;
+}
+
+export interface CampaignResult {
+  readonly runId: string;
+  readonly runDir: string;
+  readonly end: RunEnd;
+  readonly exit: RunExit;
+  readonly tally: Tally;
+  readonly expectations: readonly ExpectationResult[];
+  readonly run: RunInfo;
+  readonly preflight: PreflightReport | null;
+}
+
+/** Exit codes of `run`: results are not errors. */
+export const RUN_EXIT = { ok: 0, expectationFailed: 1, usage: 2, infrastructure: 3, interrupted: 130 } as const;
+
+function plannedCells(plan: CampaignPlan): PlannedCell[] {
+  return plan.cells.map((cell) => ({ id: cell.id, iterations: plan.iterations, okClass: cell.successClass ?? 'reset.ok' }));
+}
+
+async function worldOf(loaded: LoadedCampaign): Promise<{ world: World; hash: string; name: string } | undefined> {
+  if (!isSimBoard(loaded.config)) return undefined;
+  const file = loaded.paths.world;
+  if (file === undefined) return { world: DEFAULT_WORLD, hash: hashCanonical(DEFAULT_WORLD), name: 'the default world' };
+  const [world, bytes] = await Promise.all([loadWorld(file), readFile(file)]);
+  return { world, hash: hashCanonical(bytes.toString('utf8')), name: file };
+}
+
+function usedCertSets(plan: CampaignPlan): CertificateSetName[] {
+  return [...new Set(plan.cells.flatMap((cell) => (cell.certs === null ? [] : [cell.certs])))];
+}
+
+function defaultPowerFor(loaded: LoadedCampaign): LoadedCampaign['config']['board']['power'] {
+  const { power } = loaded.config.board;
+  if (power !== undefined) return power;
+  // A simulated board has its own switched supply: power-cycle cells need no config for it.
+  return isSimBoard(loaded.config) ? { driver: 'sim', offMs: 2000 } : undefined;
+}
+
+/** Private key bytes of the certificate sets: they must never reach a record. */
+function keySecrets(servers: CampaignServers): Secret[] {
+  const secrets: Secret[] = [];
+  for (const { set } of servers.sets.values()) {
+    for (const pem of [set.leafKeyPem, set.clientKeyPem]) {
+      secrets.push(pem.trim());
+      const body = pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+      if (body.length > 0) secrets.push(Buffer.from(body, 'base64'));
+    }
+  }
+  return secrets;
+}
+
+function exitFor(end: RunEnd, expectations: readonly ExpectationResult[], error: Error | undefined): RunExit {
+  const failed = expectations.filter((e) => !e.held);
+  const reasons: Record<RunEnd, ExitReason> = { completed: 'completed', interrupted: 'interrupted', 'max-duration': 'time-limit', quarantined: 'infrastructure' };
+  if (end === 'interrupted') return { code: RUN_EXIT.interrupted, reason: 'interrupted', message: 'stopped by a signal; continue with --resume' };
+  if (end === 'quarantined') return { code: RUN_EXIT.infrastructure, reason: 'infrastructure', message: `board quarantined: ${error?.message ?? 'device hung'}` };
+  if (failed.length > 0) return { code: RUN_EXIT.expectationFailed, reason: 'expectation-failed', message: `${failed.length} expectation(s) not met` };
+  return { code: RUN_EXIT.ok, reason: reasons[end], message: end === 'max-duration' ? 'stopped at the maximum duration; continue with --resume' : 'completed' };
+}
+
+/**
+ * The main job: open the board, serve the certificate sets, run the preflight, then every planned
+ * attempt (or the rest of them, with --resume), each recorded durably; then statistics and the
+ * machine-readable reports. Device failures are results; only the rig failing throws.
+ */
+export async function runCampaign(options: RunCampaignOptions): Promise<CampaignResult> {
+  const { loaded } = options;
+  const { config } = loaded;
+  const events = options.events ?? {};
+  const env = options.env ?? process.env;
+  const signal = options.signal ?? new AbortController().signal;
+
+  const previous = options.resumeDir === undefined ? null : resumedRunFacts(await readManifest(options.resumeDir), options.resumeDir);
+  const seed = config.seed ?? previous?.seed ?? randomInt(0, 2 ** 31);
+  const only = options.only ?? previous?.only;
+  const plan = planCampaign(config, { seed, ...(only === undefined || only.length === 0 ? {} : { only }) });
+  const world = await worldOf(loaded);
+  const secrets = await resolveSecrets(loaded, { env, ...(world === undefined ? {} : { world: world.world, worldName: world.name }) });
+  for (const warning of secrets.warnings) events.message?.(warning);
+
+  const servers = await startCampaignServers({
+    certsDir: loaded.paths.certsDir,
+    setNames: usedCertSets(plan),
+    bindHost: config.server.bind ?? (world === undefined ? '0.0.0.0' : '127.0.0.1'),
+    dnsName: config.server.host,
+    basePort: config.server.port,
+  });
+  const redactor = new Redactor([...secrets.secretValues(), ...keySecrets(servers)]);
+  const planHash = configHash({ ...config, maxDuration: undefined }, redactor);
+  if (previous !== null && previous.planHash !== planHash) {
+    await servers.close();
+    throw new UsageError(`--resume ${options.resumeDir ?? ''}: the campaign config (or an override such as --iterations or --port) differs from the one the run began with; resume with the same config`);
+  }
+  let store: RunStore | undefined;
+  let board: CampaignBoard | undefined;
+  try {
+    const storeOptions = {
+      redactor,
+      total: plan.attempts.length,
+      transcripts: { perAttemptBytes: config.transcripts.maxBytesPerAttempt, maxTotalBytes: config.transcripts.maxTotalBytes },
+      keepTranscript: (record: AttemptRecord) => !isSuccess(plan, record),
+    };
+    let resumed: ResumeState | null = null;
+    if (options.resumeDir === undefined) {
+      store = await createRun({ ...storeOptions, baseDir: options.reportsDir });
+    } else {
+      const opened = await openRunForResume(options.resumeDir, storeOptions);
+      store = opened.store;
+      resumed = opened.resume;
+      if (resumed.torn !== null) events.message?.(`resume: cut a torn last line off attempts.jsonl (that attempt runs again)`);
+    }
+    servers.setLogDir(store.dir);
+
+    const power = defaultPowerFor(loaded);
+    board = await openCampaignBoard({
+      spec: config.board.port,
+      ...(world === undefined ? {} : { world: world.world, seed }),
+      ...(config.board.profile === undefined ? {} : { profile: config.board.profile }),
+      ...(power === undefined
+        ? {}
+        : {
+            power: (target): PowerDriver =>
+              createPowerDriver(power, {
+                serialNumber: target.serialNumber,
+                cacheDir: options.reportsDir,
+                env,
+                ...(target.sim === undefined ? {} : { board: target.sim, clock: scaledClock(target.sim.timeScale) }),
+                ...(options.terminal === undefined ? {} : { terminal: options.terminal }),
+              }),
+          }),
+    });
+    const openedBoard = board;
+    const password = (apName: string): string | undefined => secrets.passwords.get(apName);
+    const usedAps = new Set(plan.cells.flatMap((cell) => (cell.wifi === null ? [] : [cell.wifi.ap.name])));
+    const firstSet = [...servers.sets.values()][0];
+    const preflight = await runPreflight({
+      board: openedBoard,
+      accessPoints: config.accessPoints,
+      usedAccessPoints: usedAps,
+      password,
+      echo: firstSet === undefined || servers.plainPort === undefined ? undefined : { host: config.server.host, port: servers.plainPort },
+      connectTimeoutMs: config.timeouts.connectMs,
+      reportsDir: options.reportsDir,
+      signal,
+      onCheck: (check) => events.preflight?.(check),
+    });
+
+    const run: RunInfo = {
+      runId: store.runId,
+      board: {
+        kind: openedBoard.kind,
+        sim: world === undefined ? null : { worldHash: world.hash, seed, timeScale: world.world.timeScale },
+        serialNumber: openedBoard.serialNumber ?? null,
+        firmware: preflight.identity.version,
+      },
+      startedAt: resumed?.previousStatus?.startedAt ?? new Date().toISOString(),
+      finishedAt: null,
+    };
+    if (resumed === null) {
+      const manifest = await buildManifest(
+        {
+          runId: store.runId,
+          board: {
+            kind: openedBoard.kind,
+            identity: { port: openedBoard.port, serialNumber: openedBoard.serialNumber ?? null, uniqueId: preflight.identity.uniqueId, machine: preflight.identity.machine },
+            firmware: { version: preflight.identity.version },
+            ...(world === undefined
+              ? {}
+              : { sim: { worldHash: world.hash, seed, timeScale: world.world.timeScale, world: world.name, profile: openedBoard.sim?.profile.name ?? '' } }),
+          },
+          config: { file: loaded.file, hash: configHash(config, redactor), config },
+          certificates: Object.fromEntries([...servers.sets].map(([name, { set }]) => [name, set.manifest.certificates.leaf.sha256])),
+          uhubctlVersion: openedBoard.power?.kind === 'uhubctl' && openedBoard.power.version !== undefined ? await openedBoard.power.version(signal).catch(() => null) : null,
+          serialBinding: openedBoard.kind === 'sim' ? 'sim' : 'native',
+          extra: { seed, planHash, plan: { cells: plan.cells.map((cell) => cell.id), iterations: plan.iterations, attempts: plan.attempts.length }, preflight: preflight.checks, only: only ?? [] },
+        },
+        redactor,
+      );
+      await store.writeManifest(manifest);
+    }
+    events.start?.({ runDir: store.dir, runId: store.runId, plan, resumed, run });
+
+    const cells = new Map<string, Cell>(plan.cells.map((cell) => [cell.id, cell]));
+    const runStore = store;
+    const records: AttemptRecord[] = [...(resumed?.records ?? [])];
+    const apHooks = new ApHookState(config.accessPoints, (text) => events.message?.(text), signal);
+    const runner = new CampaignRunner({
+      order: plan.attempts,
+      done: resumed?.done ?? new Set(),
+      sink: { append: (record) => runStore.append(record) },
+      signal,
+      maxDurationMs: config.maxDuration,
+      runAttempt: async (planned, attemptSignal) => {
+        const cell = cells.get(planned.cell);
+        await apHooks.use(cell?.wifi?.ap.name);
+        await runStore.beginAttempt(planned);
+        return runAttempt(
+          {
+            runId: runStore.runId,
+            board: openedBoard,
+            cells,
+            servers,
+            serverHost: config.server.host,
+            password,
+            timeouts: config.timeouts,
+            ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
+            openTranscript: config.transcripts.keep === 'none' ? undefined : (attempt) => runStore.openTranscript(attempt),
+          },
+          planned,
+          attemptSignal,
+        );
+      },
+    });
+    runner.on('attempt-start', (attempt) => events.attemptStart?.(attempt));
+    runner.on('attempt', (record) => {
+      records.push(record);
+      events.attempt?.(record);
+    });
+    let outcome;
+    try {
+      outcome = await runner.run();
+    } finally {
+      await apHooks.release();
+    }
+
+    const expectations = evaluateExpectations(
+      config.expect,
+      plan.cells.map((cell) => ({ id: cell.id, successClass: cell.successClass })),
+      tallyCells(records),
+    );
+    const result = tally(records, plannedCells(plan), expectations);
+    const exit = exitFor(outcome.end, expectations, outcome.error);
+    const finished: RunInfo = { ...run, finishedAt: new Date().toISOString() };
+    await writeReportFiles(store.dir, { run: finished, tally: result, exit, records: [...records].sort((a, b) => a.seq - b.seq) });
+    await store.close(outcome.end === 'completed' ? 'completed' : outcome.end === 'interrupted' ? 'interrupted' : 'stopped');
+    return { runId: store.runId, runDir: store.dir, end: outcome.end, exit, tally: result, expectations, run: finished, preflight };
+  } catch (error) {
+    await store?.close(signal.aborted ? 'interrupted' : 'stopped').catch(() => undefined);
+    throw error;
+  } finally {
+    await board?.close().catch(() => undefined);
+    await servers.close();
+  }
+}
+
+/** What a resumed run must reuse from its manifest: the seed, the --only selection and the plan's hash. */
+function resumedRunFacts(manifest: Record<string, unknown> | null, dir: string): { seed: number; only: string[]; planHash: string } {
+  const extra = manifest?.extra as { seed?: unknown; only?: unknown; planHash?: unknown } | undefined;
+  if (typeof extra?.seed !== 'number' || typeof extra.planHash !== 'string' || !Array.isArray(extra.only)) {
+    throw new UsageError(`--resume ${dir}: its manifest.json is missing or was not written by picow-harness run (no seed and plan hash); the run cannot be continued`);
+  }
+  return { seed: extra.seed, only: extra.only.map(String), planHash: extra.planHash };
+}
+
+function isSuccess(plan: CampaignPlan, record: AttemptRecord): boolean {
+  const cell = plan.cells.find((c) => c.id === record.cell);
+  return cell?.successClass !== undefined && cell.successClass !== null && record.class === cell.successClass;
+}
+
+/** Runs an AP's `apCommand.up` before the first attempt that uses it, and the previous AP's `down`. */
+class ApHookState {
+  private current: string | undefined;
+
+  constructor(
+    private readonly accessPoints: LoadedCampaign['config']['accessPoints'],
+    private readonly say: (text: string) => void,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  async use(apName: string | undefined): Promise<void> {
+    if (apName === undefined || apName === this.current) return;
+    await this.release();
+    const ap = this.accessPoints.find((candidate) => candidate.name === apName);
+    this.current = apName;
+    if (ap?.apCommand === undefined) return;
+    this.say(`access point ${ap.name}: running its up command`);
+    await runApCommand(ap.apCommand.up, { what: `accessPoints ${ap.name} apCommand.up`, signal: this.signal });
+    if (ap.apCommand.settleMs > 0) await new Promise((resolve) => setTimeout(resolve, ap.apCommand?.settleMs));
+  }
+
+  async release(): Promise<void> {
+    const ap = this.accessPoints.find((candidate) => candidate.name === this.current);
+    this.current = undefined;
+    if (ap?.apCommand?.down === undefined) return;
+    this.say(`access point ${ap.name}: running its down command`);
+    await runApCommand(ap.apCommand.down, { what: `accessPoints ${ap.name} apCommand.down`, signal: this.signal });
+  }
+}
