@@ -17,11 +17,15 @@ import type { AttemptRecord, ResetOutcome, RtcOutcome, TlsProbeResult, WifiConne
 const STAT_GOT_IP = 3;
 /** Host ms on top of a step's own (board) timeout for upload, output and the scripts' own slack. */
 const STEP_MARGIN_MS = 15_000;
+/** Host ms on top of the whole attempt's budget before it is abandoned. */
+const ATTEMPT_MARGIN_MS = 2_000;
 
 export interface AttemptTimeouts {
   readonly connectMs: number;
   readonly tlsMs: number;
   readonly resetMs: number;
+  /** The whole attempt, in board ms; past it the step under way is abandoned and the board recovered. */
+  readonly attemptMs: number;
 }
 
 /** Everything one attempt needs; the same for every attempt of a run. */
@@ -62,8 +66,8 @@ function harnessErrorOf(error: unknown): { code: string; message: string } {
 }
 
 /** Board ms to host ms for a step's exec timeout. */
-function hostTimeout(boardMs: number, board: CampaignBoard): number {
-  return Math.ceil(boardMs / board.timeScale) + STEP_MARGIN_MS;
+function hostTimeout(boardMs: number, board: CampaignBoard, marginMs = STEP_MARGIN_MS): number {
+  return Math.ceil(boardMs / board.timeScale) + marginMs;
 }
 
 function certificateDates(set: CertificateSet): CertificateDates[] {
@@ -91,13 +95,16 @@ export async function runAttempt(env: AttemptEnvironment, planned: PlannedAttemp
   const untap = transcript === undefined ? () => {} : board.onTranscript((direction, bytes) => transcript.tap(direction, bytes));
   const steps: Steps = { reset: null, rtc: null, wifi: null, tls: null, server: null, boardMs: 0, boardTimed: false, harnessError: null };
   const set = cell.certs === null ? undefined : env.servers.sets.get(cell.certs);
+  const budget = AbortSignal.timeout(hostTimeout(env.timeouts.attemptMs, board, ATTEMPT_MARGIN_MS));
   try {
     board.beginAttempt(planned.seq);
-    await runSteps(env, cell, planned, signal, steps);
+    await runSteps(env, cell, planned, AbortSignal.any([signal, budget]), steps);
   } catch (error) {
     if (signal.aborted) throw error;
-    steps.harnessError = harnessErrorOf(error);
-    if (isUnresponsiveError(error) || steps.harnessError.code === 'TRANSPORT_LOST') {
+    steps.harnessError = budget.aborted
+      ? { code: 'TIMEOUT', message: `the attempt took longer than timeouts.attemptMs (${env.timeouts.attemptMs} ms board time): ${oneLine(error)}` }
+      : harnessErrorOf(error);
+    if (budget.aborted || isUnresponsiveError(error) || steps.harnessError.code === 'TRANSPORT_LOST') {
       try {
         const recovery = await recoverHungBoard(board, { ...env.resetOptions, signal });
         transcript?.write(`\n[harness] board recovered: ${recovery.escalations.join(' → ')}\n`);

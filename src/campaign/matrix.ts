@@ -1,7 +1,7 @@
+import { closestMatches, editDistance } from '../config-file/closest.js';
 import { UsageError } from '../errors.js';
 import type { CertificateSetName } from '../pki/sets.js';
 import { randomStream } from '../sim/random.js';
-import { closestMatches, editDistance } from './config/closest.js';
 import type { AccessPointConfig, CampaignConfig, PmName, WifiVariantConfig } from './config/schema.js';
 import { formatDuration } from './config/units.js';
 import type { ConnectMode, ResetMode, RtcMode, TlsApi } from './types.js';

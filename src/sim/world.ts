@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isIPv4 } from 'node:net';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { describeError, type IssueOptions } from '../config-file/issues.js';
+import { documentSource, parseYamlSource, problemAt, type ConfigSource } from '../config-file/yaml-source.js';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_DNS_NAME } from '../pki/subject-names.js';
 import type { NetConfig } from './hw/link.js';
@@ -22,10 +23,7 @@ const BoardSchema = z.strictObject({
   /** Board ms from USB start-up to the port appearing on the host (after power-on or a hard reset). */
   enumerationDelayMs: z.number().int().min(0).max(MAX_ENUMERATION_DELAY_MS).default(800),
   /** Firmware profile name; `--profile` and `--port sim:PROFILE` override it. */
-  profile: z
-    .string()
-    .refine((name) => profileNames.includes(name), { message: `must be one of ${profileNames.join(', ')}` })
-    .optional(),
+  profile: z.enum(profileNames as [string, ...string[]]).optional(),
   /** USB serial number (16 hex digits); derived from `--seed` when absent. */
   serialNumber: z
     .string()
@@ -418,119 +416,8 @@ export function netConfigOf(world: World): NetConfig {
   };
 }
 
-function documentPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(String(part))) out += `[${JSON.stringify(String(part))}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out;
-}
-
-/** Secret values are described by their type only, never shown. */
-const SECRET_KEYS = new Set(['password']);
-
-function describeType(value: unknown, secret: boolean): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return secret ? `a ${typeof value}` : `${typeof value} ${JSON.stringify(value)}`;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const part of path) value = (value as Record<PropertyKey, unknown> | undefined)?.[part];
-  return value;
-}
-
-interface SchemaDef {
-  readonly type: string;
-  readonly shape?: Record<string, z.ZodType>;
-  readonly element?: z.ZodType;
-  readonly innerType?: z.ZodType;
-  readonly in?: z.ZodType;
-  readonly valueType?: z.ZodType;
-  readonly items?: readonly z.ZodType[];
-  readonly options?: readonly z.ZodType[];
-  readonly discriminator?: string;
-  readonly values?: readonly unknown[];
-}
-
-function defOf(schema: z.ZodType): SchemaDef {
-  return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
-}
-
-/** Strip default/optional/transform wrappers and pick a discriminated union's option by the document's value. */
-function unwrap(schema: z.ZodType, value: unknown): z.ZodType {
-  for (;;) {
-    const def = defOf(schema);
-    if ((def.type === 'default' || def.type === 'optional' || def.type === 'nullable' || def.type === 'prefault') && def.innerType) schema = def.innerType;
-    else if (def.type === 'pipe' && def.in) schema = def.in;
-    else if (def.type === 'union' && def.discriminator !== undefined && def.options) {
-      const wanted = (value as Record<string, unknown> | undefined)?.[def.discriminator];
-      const option = def.options.find((candidate) => defOf(defOf(candidate).shape?.[def.discriminator ?? ''] ?? candidate).values?.includes(wanted));
-      if (option === undefined) return schema;
-      schema = option;
-    } else return schema;
-  }
-}
-
-/** The keys a mapping may have at `path` of the document (empty when not a mapping). */
-function knownKeysAt(path: readonly PropertyKey[], document: unknown): string[] {
-  let schema: z.ZodType | undefined = WorldSchema;
-  let value: unknown = document;
-  for (const part of path) {
-    if (schema === undefined) return [];
-    const def = defOf(unwrap(schema, value));
-    if (def.type === 'object') schema = def.shape?.[String(part)];
-    else if (def.type === 'array') schema = def.element;
-    else if (def.type === 'record') schema = def.valueType;
-    else if (def.type === 'tuple') schema = def.items?.[Number(part)];
-    else return [];
-    value = (value as Record<PropertyKey, unknown> | undefined)?.[part];
-  }
-  if (schema === undefined) return [];
-  const def = defOf(unwrap(schema, value));
-  if (def.type === 'object') return Object.keys(def.shape ?? {});
-  if (def.type === 'union' && def.discriminator !== undefined) {
-    return [...new Set((def.options ?? []).flatMap((option) => Object.keys(defOf(option).shape ?? {})))];
-  }
-  return [];
-}
-
-function problemOf(issue: z.core.$ZodIssue, root: unknown): { path: string; problem: string } {
-  const path = documentPath(issue.path);
-  const secret = SECRET_KEYS.has(String(issue.path[issue.path.length - 1]));
-  switch (issue.code) {
-    case 'unrecognized_keys': {
-      const key = issue.keys[0] ?? '?';
-      const known = knownKeysAt(issue.path, root);
-      return { path: documentPath([...issue.path, key]), problem: `unknown key (known: ${known.join(', ')})` };
-    }
-    case 'too_big':
-      return { path, problem: `must be ${issue.inclusive === false ? '<' : '≤'} ${String(issue.maximum)}${issue.origin === 'array' ? ' entries' : ''}` };
-    case 'too_small':
-      return { path, problem: `must be ${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}${issue.origin === 'array' ? ' entries' : ''}` };
-    case 'invalid_type': {
-      const value = valueAt(root, issue.path);
-      if (value === undefined) return { path, problem: 'is required' };
-      const expected = issue.expected === 'int' ? 'a whole number' : issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
-      return { path, problem: `must be ${expected}, got ${describeType(value, secret)}` };
-    }
-    case 'invalid_value':
-      return { path, problem: `must be one of ${issue.values.map((value) => String(value)).join(', ')}` };
-    case 'invalid_key':
-      return { path, problem: `is not a valid key: ${issue.issues[0]?.message ?? 'invalid'}` };
-    case 'invalid_union':
-      if (issue.discriminator !== undefined && 'options' in issue && issue.options !== undefined) {
-        return { path, problem: `must be one of ${issue.options.map((value) => String(value)).join(', ')}` };
-      }
-      return { path, problem: 'has an invalid form' };
-    default:
-      return { path, problem: issue.message };
-  }
-}
+/** Access point passwords are secrets: an error says what type a password has, never what it is. */
+const WORLD_ISSUES: IssueOptions = { secretKeys: new Set(['password']) };
 
 /**
  * `world` with `services` added to its port map, validated like a world file (`source` names the
@@ -541,28 +428,24 @@ export function withServices(world: World, services: readonly WorldServiceInput[
   return validateWorld(document, source);
 }
 
-/** Validate a parsed world document; `file` names it in errors. */
-export function validateWorld(document: unknown, file: string): World {
-  const result = WorldSchema.safeParse(document ?? {});
+/** Validate a world document; every failure is one line: `file:line:col: path: problem` (`file: path: problem` without text). */
+function validateWorldSource(source: ConfigSource): World {
+  const document = source.value ?? {};
+  const result = WorldSchema.safeParse(document);
   if (result.success) return result.data;
-  // A misspelt key also leaves its field missing: name the misspelling, which is what to fix.
-  const issue = result.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? result.error.issues[0];
-  if (issue === undefined) throw new ConfigError(`${file}: invalid world`, { file });
-  const { path, problem } = problemOf(issue, document);
-  throw new ConfigError(`${file}: ${path === '' ? 'the document' : path}: ${problem}`, { file, path });
+  const problem = describeError(WorldSchema, result.error, document, WORLD_ISSUES);
+  if (problem === undefined) throw problemAt(source, [], 'is not a valid world');
+  throw problemAt(source, problem.path, problem.problem, { key: problem.atKey });
 }
 
-/** Parse world text (YAML; JSON is YAML too). Syntax errors name the line and column. */
+/** Validate a parsed world document; `file` names it in errors. */
+export function validateWorld(document: unknown, file: string): World {
+  return validateWorldSource(documentSource(document, file));
+}
+
+/** Parse world text (YAML; JSON is YAML too); errors name the line and column. */
 export function parseWorld(text: string, file: string): World {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
-  const [error] = document.errors;
-  if (error !== undefined) {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    const message = (error.message.split('\n')[0] ?? error.message).replace(/\s+at line \d+, column \d+:?$/, '');
-    throw new ConfigError(`${file}:${line}:${col}: ${message}`, { file, offset: error.pos[0] });
-  }
-  return validateWorld(document.toJS(), file);
+  return validateWorldSource(parseYamlSource(text, file));
 }
 
 /** Read and validate a world file (`--world FILE`). */

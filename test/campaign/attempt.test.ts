@@ -35,7 +35,7 @@ describe('campaign attempt: harness failures from real scenarios', function () {
     servers = undefined;
   });
 
-  async function environment(cells: Map<string, Cell>): Promise<AttemptEnvironment> {
+  async function environment(cells: Map<string, Cell>, attemptMs = 120_000): Promise<AttemptEnvironment> {
     const { dir } = await testCertificates();
     servers = await startCampaignServers({ certsDir: dir, setNames: ['valid'], bindHost: '127.0.0.1' });
     return {
@@ -45,7 +45,7 @@ describe('campaign attempt: harness failures from real scenarios', function () {
       servers,
       serverHost: 'picow-harness.local',
       password: () => 'lab-visible-pass',
-      timeouts: { connectMs: 20_000, tlsMs: 20_000, resetMs: 20_000 },
+      timeouts: { connectMs: 20_000, tlsMs: 20_000, resetMs: 20_000, attemptMs },
       resetOptions: { reconnectTimeoutMs: 10_000 },
     };
   }
@@ -101,5 +101,19 @@ describe('campaign attempt: harness failures from real scenarios', function () {
     expect(outcome.end).to.equal('quarantined');
     expect(appended.map((r) => r.class)).to.deep.equal(['device-hung']);
     expect(appended[0]?.harnessError?.code).to.equal('DEVICE_HUNG');
+  });
+
+  it('an attempt over timeouts.attemptMs is abandoned as a harness TIMEOUT, and the board is recovered for the next one', async () => {
+    board = await openSimBoard({ power: 'sim', world: testWorld({ timeScale: 2 }) });
+    const slow = cellsOf({ wifi: [{ ap: 'lab' }] });
+    // A join that can never succeed keeps polling for connectMs (20 s board time): far past the 1 s budget.
+    const env = { ...(await environment(slow, 1_000)), password: () => 'not-the-password' };
+    const cell = [...slow.keys()][0] as string;
+    const record = await runAttempt(env, { seq: 0, cell, iteration: 1 }, new AbortController().signal);
+    expect(record.class).to.equal('harness.error');
+    expect(record.harnessError?.code).to.equal('TIMEOUT');
+    expect(record.harnessError?.message).to.match(/timeouts\.attemptMs/);
+    const next = await runAttempt({ ...env, password: () => 'lab-visible-pass', timeouts: { ...env.timeouts, attemptMs: 120_000 } }, { seq: 1, cell, iteration: 2 }, new AbortController().signal);
+    expect(next.class).to.equal('wifi.ok');
   });
 });

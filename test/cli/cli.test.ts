@@ -107,7 +107,7 @@ describe('CLI', () => {
     it('exits 2 naming the file and key of an invalid world', async () => {
       const world = join(directory, 'world.yaml');
       await writeFile(world, 'board:\n  enumerationDelayMs: 9000\n');
-      expectOneErrorLine(await cli(['exec', '--port', 'sim', '--world', world, 'print(1)']), 2, new RegExp(`${world}: board\\.enumerationDelayMs: must be ≤ 5000`));
+      expectOneErrorLine(await cli(['exec', '--port', 'sim', '--world', world, 'print(1)']), 2, new RegExp(`${world}:2:23: board\\.enumerationDelayMs: must be ≤ 5000`));
     });
 
     it('exits 3 when the TCP server refuses the connection', async () => {

@@ -1,9 +1,9 @@
+import { didYouMean } from '../../config-file/closest.js';
 import { isHarnessError } from '../../errors.js';
 import { PROFILES } from '../../sim/profiles.js';
 import { parsePortSpec, type PortSpec } from '../../transport/port-spec.js';
 import { stepNeededBy } from '../expect.js';
 import { buildCells, cellMatcher, suggestCellPatterns, wifiVariantName } from '../matrix.js';
-import { didYouMean } from './closest.js';
 import type { CampaignConfig } from './schema.js';
 
 /** A rule across fields, found after the schema passed: where (document path) and what. */

@@ -6,4 +6,4 @@ export { campaignJsonSchema, campaignJsonSchemaText, CAMPAIGN_SCHEMA_PATH } from
 export { isSimBoard, boardPortSpec } from './checks.js';
 export { parseDuration, formatDuration, parseByteSize } from './units.js';
 export { parseRtcModeText, RTC_MODE_FORMS } from './rtc-syntax.js';
-export { closestMatches, didYouMean } from './closest.js';
+export { closestMatches, didYouMean } from '../../config-file/closest.js';

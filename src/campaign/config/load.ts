@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { describeError, type IssueProblem } from '../../config-file/issues.js';
+import { documentPath, parseYamlSource, problemAt, type YamlSource } from '../../config-file/yaml-source.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { DEFAULT_OUT_DIR } from '../../pki/layout.js';
 import { campaignProblems, type ConfigProblem } from './checks.js';
-import { describeIssue, type IssueProblem } from './issues.js';
 import { campaignSchema, type CampaignConfig } from './schema.js';
-import { documentPath, parseYamlSource, problemAt, type YamlSource } from './yaml-source.js';
 
 /** Flags of `picow-harness run` that override the config; paths are relative to the working directory. */
 export interface CampaignOverrides {
@@ -91,10 +91,9 @@ export function validateCampaign(source: YamlSource, options: ParseOptions = {})
   const { document, applied } = applyOverrides(source.value, overrides, cwd);
   const result = campaignSchema.safeParse(document);
   if (!result.success) {
-    // A misspelt key also leaves its field missing: name the misspelling, which is what to fix.
-    const issue = result.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? result.error.issues[0];
-    if (issue === undefined) throw problemAt(source, [], 'is not a valid campaign');
-    throw errorFor(source, describeIssue(campaignSchema, issue, document, ISSUE_OPTIONS), overrides, applied);
+    const problem = describeError(campaignSchema, result.error, document, ISSUE_OPTIONS);
+    if (problem === undefined) throw problemAt(source, [], 'is not a valid campaign');
+    throw errorFor(source, problem, overrides, applied);
   }
   const config = result.data;
   const [problem] = campaignProblems(config);

@@ -1,11 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { ConfigError } from '../../errors.js';
-import { didYouMean } from './closest.js';
+import { didYouMean } from '../../config-file/closest.js';
+import { problemAt } from '../../config-file/yaml-source.js';
 import { isSimBoard } from './checks.js';
 import type { LoadedCampaign } from './load.js';
 import type { SecretRef } from './schema.js';
-import { problemAt } from './yaml-source.js';
 
 /**
  * The campaign's secrets (Wi-Fi passwords), read from the environment or from files the config

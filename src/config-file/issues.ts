@@ -202,9 +202,20 @@ export function describeIssue(root: z.ZodType, issue: z.core.$ZodIssue, document
       const forms = schema?.description === undefined ? 'has an invalid form' : `has an invalid form: ${schema.description}`;
       return { path, atKey: false, problem: forms };
     }
+    case 'invalid_key':
+      return { path, atKey: true, problem: `is not a valid key: ${issue.issues[0]?.message ?? 'invalid'}` };
     case 'invalid_format':
       return { path, atKey: false, problem: issue.message };
     default:
       return { path, atKey: false, problem: issue.message };
   }
+}
+
+/**
+ * The one problem to report of a failed parse: a misspelt key before anything else, since it also
+ * leaves its field missing and the misspelling is what to fix. Undefined when zod gave no issue.
+ */
+export function describeError(root: z.ZodType, error: z.ZodError, document: unknown, options: IssueOptions = {}): IssueProblem | undefined {
+  const issue = error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? error.issues[0];
+  return issue === undefined ? undefined : describeIssue(root, issue, document, options);
 }

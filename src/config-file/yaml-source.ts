@@ -1,16 +1,37 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../errors.js';
+
+/** Where a node stands in the file's text: 1-based line and column, and the byte offset. */
+export interface SourcePosition {
+  readonly line: number;
+  readonly col: number;
+  readonly offset: number;
+}
+
+/**
+ * A configuration document and the name it is reported under. A document read from text knows
+ * where each value was written; one built in code (an override) has no positions.
+ */
+export interface ConfigSource {
+  readonly file: string;
+  /** The document as plain data (what the schema validates). */
+  readonly value: unknown;
+  /** Where the node at `path` stands (of the key itself when `key` is set), or undefined when the source has no text. */
+  positionOf(path: readonly PropertyKey[], options?: { key?: boolean }): SourcePosition | undefined;
+}
 
 /**
  * A YAML file kept with its syntax tree so that a problem found later at a document path
  * (`matrix.wifi[1].ap`) can be reported at the line and column where the user wrote it.
  */
-export interface YamlSource {
-  readonly file: string;
-  /** The document as plain data (what the schema validates). */
-  readonly value: unknown;
-  /** 1-based line and column of the node at `path` (of the key itself when `key` is set), or of the deepest ancestor that exists. */
-  positionOf(path: readonly PropertyKey[], options?: { key?: boolean }): { line: number; col: number; offset: number };
+export interface YamlSource extends ConfigSource {
+  /** The node at `path` (of the key itself when `key` is set), or the deepest ancestor that exists. */
+  positionOf(path: readonly PropertyKey[], options?: { key?: boolean }): SourcePosition;
+}
+
+/** A document built in code, reported as `name: path: problem` (no line and column). */
+export function documentSource(value: unknown, name: string): ConfigSource {
+  return { file: name, value, positionOf: () => undefined };
 }
 
 /** `matrix.wifi[1].ap`; keys that are not identifiers are quoted: `names["a b"]`. */
@@ -73,9 +94,11 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   };
 }
 
-/** A one-line `ConfigError`: `file:line:col: path: problem`. */
-export function problemAt(source: YamlSource, path: readonly PropertyKey[], problem: string, options: { key?: boolean } = {}): ConfigError {
-  const { line, col, offset } = source.positionOf(path, options);
+/** A one-line `ConfigError`: `file:line:col: path: problem` (`name: path: problem` without positions). */
+export function problemAt(source: ConfigSource, path: readonly PropertyKey[], problem: string, options: { key?: boolean } = {}): ConfigError {
+  const position = source.positionOf(path, options);
   const where = path.length === 0 ? 'the document' : documentPath(path);
-  return new ConfigError(`${source.file}:${line}:${col}: ${where}: ${problem}`, { file: source.file, path: documentPath(path), offset });
+  const at = position === undefined ? source.file : `${source.file}:${position.line}:${position.col}`;
+  const context = { file: source.file, path: documentPath(path) };
+  return new ConfigError(`${at}: ${where}: ${problem}`, position === undefined ? context : { ...context, offset: position.offset });
 }
