@@ -15,6 +15,7 @@ import { SerialTransport } from '../dist/transport/serial.js';
 import { sample, summarize, table } from './stats.mjs';
 import { benchEchoServer } from './echo-server.mjs';
 import { benchCampaign } from './campaign.mjs';
+import { benchReport } from './report.mjs';
 
 const ROUND_TRIPS = 500;
 const ROUND_TRIP_WARMUP = 10;
@@ -306,6 +307,7 @@ async function main() {
   );
   process.stdout.write(`\n${await benchEchoServer({ progress })}\n`);
   process.stdout.write(`\n${await benchCampaign({ progress })}\n`);
+  process.stdout.write(`\n${await benchReport({ progress })}\n`);
 }
 
 main().catch((error) => {

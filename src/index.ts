@@ -51,3 +51,12 @@ export * from './pki/mbedtls/index.js';
 export { inspectCertificate, formatInspectReport } from './pki/mbedtls/inspect.js';
 export * from './server/index.js';
 export { runCli } from './cli/main.js';
+// Campaigns: run one from a config, read a run back, rebuild its reports, diagnose it.
+export { runCampaign, RUN_EXIT, type RunCampaignOptions, type CampaignResult, type CampaignEvents } from './campaign/campaign.js';
+export { loadCampaignConfig, parseCampaignConfig, campaignSchema, type CampaignConfig, type LoadedCampaign } from './campaign/config/index.js';
+export type { AttemptRecord, CellFacets, DeviceScriptResult, ResetMode, RtcMode, TlsApi } from './campaign/types.js';
+export { openRunData } from './results/run-data.js';
+export { rebuildReports, type RebuiltReports } from './report/rebuild.js';
+export { FindingsAccumulator, formatFindingsText, type Finding } from './results/findings/index.js';
+export { classifyAttempt, ALL_CLASSES, describeClass } from './results/taxonomy.js';
+export { wilsonInterval, fisherExactTwoSided, holmAdjust, benjaminiHochbergAdjust, percentile, percentiles } from './results/stats/index.js';

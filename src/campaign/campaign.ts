@@ -2,8 +2,9 @@ import { randomInt } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import type { CertificateSetName } from '../pki/index.js';
-import { tally, type PlannedCell, type Tally } from '../results/tally.js';
-import { writeReportFiles } from '../report/write-reports.js';
+import type { Finding } from '../results/findings/index.js';
+import type { Tally } from '../results/tally.js';
+import { rebuildReports, type AllReportPaths } from '../report/rebuild.js';
 import type { RunInfo } from '../report/run-info.js';
 import type { ExitReason, RunExit } from '../report/summary-json.js';
 import { DEFAULT_WORLD, loadWorld, type World } from '../sim/world.js';
@@ -21,7 +22,8 @@ import { buildManifest, hashCanonical, readManifest } from './records/manifest.j
 import { createRun, openRunForResume, type ResumeState, type RunStore } from './records/run-store.js';
 import { Redactor, type Secret } from './redact.js';
 import { CampaignRunner, type RunEnd } from './runner.js';
-import type { AttemptRecord } from './types.js';
+import type { AttemptRecord, CellFacets, ServedCertificateSet } from './types.js';
+import type { CertificateSet } from '../pki/index.js';
 
 export interface CampaignEvents {
   preflight?(check: PreflightCheck): void;
@@ -58,14 +60,12 @@ export interface CampaignResult {
   readonly expectations: readonly ExpectationResult[];
   readonly run: RunInfo;
   readonly preflight: PreflightReport | null;
+  readonly findings: readonly Finding[];
+  readonly reports: AllReportPaths;
 }
 
 /** Exit codes of `run`: results are not errors. */
 export const RUN_EXIT = { ok: 0, expectationFailed: 1, usage: 2, infrastructure: 3, interrupted: 130 } as const;
-
-function plannedCells(plan: CampaignPlan): PlannedCell[] {
-  return plan.cells.map((cell) => ({ id: cell.id, iterations: plan.iterations, okClass: cell.successClass ?? 'reset.ok' }));
-}
 
 async function worldOf(loaded: LoadedCampaign): Promise<{ world: World; hash: string; name: string } | undefined> {
   if (!isSimBoard(loaded.config)) return undefined;
@@ -222,7 +222,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
           certificates: Object.fromEntries([...servers.sets].map(([name, { set }]) => [name, set.manifest.certificates.leaf.sha256])),
           uhubctlVersion: openedBoard.power?.kind === 'uhubctl' && openedBoard.power.version !== undefined ? await openedBoard.power.version(signal).catch(() => null) : null,
           serialBinding: openedBoard.kind === 'sim' ? 'sim' : 'native',
-          extra: { seed, planHash, plan: { cells: plan.cells.map((cell) => cell.id), iterations: plan.iterations, attempts: plan.attempts.length }, preflight: preflight.checks, only: only ?? [] },
+          extra: { cells: plan.cells.map(cellFacets), certificateSets: [...servers.sets.values()].map(({ set }) => servedSet(set)), seed, planHash, plan: { cells: plan.cells.map((cell) => cell.id), iterations: plan.iterations, attempts: plan.attempts.length }, preflight: preflight.checks, only: only ?? [] },
         },
         redactor,
       );
@@ -278,12 +278,11 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
       plan.cells.map((cell) => ({ id: cell.id, successClass: cell.successClass })),
       tallyCells(records),
     );
-    const result = tally(records, plannedCells(plan), expectations);
     const exit = exitFor(outcome.end, expectations, outcome.error);
-    const finished: RunInfo = { ...run, finishedAt: new Date().toISOString() };
-    await writeReportFiles(store.dir, { run: finished, tally: result, exit, records: [...records].sort((a, b) => a.seq - b.seq) });
     await store.close(outcome.end === 'completed' ? 'completed' : outcome.end === 'interrupted' ? 'interrupted' : 'stopped');
-    return { runId: store.runId, runDir: store.dir, end: outcome.end, exit, tally: result, expectations, run: finished, preflight };
+    // Every report comes from the records on disk, exactly as `picow-harness report RUN` makes them.
+    const reports = await rebuildReports(store.dir, { exit, startedAt: run.startedAt, finishedAt: new Date().toISOString() });
+    return { runId: store.runId, runDir: store.dir, end: outcome.end, exit, tally: reports.tally, expectations, run: reports.run, preflight, findings: reports.findings, reports: reports.paths };
   } catch (error) {
     await store?.close(signal.aborted ? 'interrupted' : 'stopped').catch(() => undefined);
     throw error;
@@ -291,6 +290,51 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
     await board?.close().catch(() => undefined);
     await servers.close();
   }
+}
+
+function cellFacets(cell: Cell): CellFacets {
+  const { wifi } = cell;
+  return {
+    id: cell.id,
+    reset: cell.reset,
+    wifi:
+      wifi === null
+        ? null
+        : {
+            variant: wifi.name,
+            ap: wifi.ap.name,
+            ssid: wifi.ap.ssid,
+            hidden: wifi.ap.hidden,
+            channel: wifi.ap.channel ?? null,
+            pm: wifi.pm,
+            pmValue: wifi.pmValue,
+            country: wifi.country ?? null,
+            pinBssid: wifi.pinBssid,
+            pinChannel: wifi.pinChannel,
+            connect: wifi.connect,
+          },
+    certs: cell.certs,
+    tlsApi: cell.tlsApi,
+    rtc: cell.rtc.text,
+    successClass: cell.successClass ?? 'reset.ok',
+  };
+}
+
+function servedSet(set: CertificateSet): ServedCertificateSet {
+  const { leaf, intermediate, root } = set.manifest.certificates;
+  const entries = [
+    { role: 'leaf' as const, entry: leaf },
+    { role: 'intermediate' as const, entry: intermediate },
+    { role: 'root' as const, entry: root },
+  ];
+  return {
+    name: set.name,
+    serverHostname: set.serverHostname,
+    chainDer: set.chainDer.map((der) => Buffer.from(der).toString('base64')),
+    caDer: Buffer.from(set.caDer).toString('base64'),
+    certificates: entries.flatMap(({ role, entry }) => (entry === null ? [] : [{ role, subject: entry.subject, notBefore: entry.notBefore, notAfter: entry.notAfter }])),
+    expected: { synced: set.manifest.expected.synced.flags, coldBoot: set.manifest.expected.coldBoot.flags },
+  };
 }
 
 /** What a resumed run must reuse from its manifest: the seed, the --only selection and the plan's hash. */

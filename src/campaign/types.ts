@@ -206,3 +206,44 @@ export interface ServerView {
   readonly bytesIn: number;
   readonly bytesOut: number;
 }
+
+/**
+ * What a cell is, in terms a report can reason about without the config: written to the manifest
+ * (`extra.cells`) so `picow-harness report RUN` and the findings work from the run directory alone.
+ */
+export interface CellFacets {
+  readonly id: string;
+  readonly reset: ResetMode;
+  readonly wifi: {
+    /** The variant's name in the cell id, and the access point it joins. */
+    readonly variant: string;
+    readonly ap: string;
+    readonly ssid: string;
+    readonly hidden: boolean;
+    readonly channel: number | null;
+    /** The PM setting as written (`default`, `none`, … or a number) and the value set (null: firmware default). */
+    readonly pm: string | number;
+    readonly pmValue: number | null;
+    readonly country: string | null;
+    readonly pinBssid: boolean;
+    readonly pinChannel: boolean;
+    readonly connect: ConnectMode;
+  } | null;
+  readonly certs: string | null;
+  readonly tlsApi: TlsApi | null;
+  /** The RTC mode as written (`cold`, `host:local`, `ntp`, `skew:-2h`, …). */
+  readonly rtc: string;
+  readonly successClass: string;
+}
+
+/** A certificate set as the run served it (public material only), for findings to re-judge chains. */
+export interface ServedCertificateSet {
+  readonly name: string;
+  readonly serverHostname: string;
+  /** DER, base64: the chain the server sent (leaf first) and the trust anchor the board loaded. */
+  readonly chainDer: readonly string[];
+  readonly caDer: string;
+  readonly certificates: readonly { readonly role: 'leaf' | 'intermediate' | 'root'; readonly subject: string; readonly notBefore: string; readonly notAfter: string }[];
+  /** The flags the set is built to raise on a synced and on a cold board. */
+  readonly expected: { readonly synced: readonly string[]; readonly coldBoot: readonly string[] };
+}

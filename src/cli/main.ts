@@ -5,6 +5,7 @@ import { certsCommand } from './commands/certs.js';
 import { devicesCommand } from './commands/devices.js';
 import { execCommand } from './commands/exec.js';
 import { infoCommand } from './commands/info.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { simCommand } from './commands/sim.js';
@@ -15,7 +16,7 @@ import { withGlobalOptions } from './options.js';
 export const PROGRAM = 'picow-harness';
 
 /** The command table. Each module holds its options and a handler that calls the library. */
-export const COMMANDS: readonly RegisteredCommand[] = [runCommand, execCommand, infoCommand, devicesCommand, simCommand, smokeCommand, certsCommand, serveCommand];
+export const COMMANDS: readonly RegisteredCommand[] = [runCommand, reportCommand, execCommand, infoCommand, devicesCommand, simCommand, smokeCommand, certsCommand, serveCommand];
 
 /** Exit code when the user stopped a command with Ctrl-C (128 + SIGINT). */
 const INTERRUPTED_EXIT_CODE = 130;

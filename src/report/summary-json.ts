@@ -2,7 +2,8 @@
  * `summary.json`: the machine-readable result of a run. Field order is fixed (the objects are
  * built in the order of the types below), so two summaries of the same records diff cleanly.
  */
-import type { AttemptExample, CellStatus, CellTally, ExpectationResult, Tally } from '../results/tally.js';
+import { percentiles, type Percentiles } from '../results/stats/index.js';
+import { OK_INTERVAL_CONFIDENCE, type AttemptExample, type CellStatus, type CellTally, type ExpectationResult, type Tally } from '../results/tally.js';
 import { SIMULATED_LABEL, type RunInfo, type SimulationInfo } from './run-info.js';
 
 export const SUMMARY_JSON_FILE = 'summary.json';
@@ -28,6 +29,18 @@ export interface TimingSummary {
   readonly min: number | null;
   readonly max: number | null;
   readonly mean: number | null;
+  /** Percentiles by linear interpolation between order statistics (numpy's default, R type 7). */
+  readonly p50: number | null;
+  readonly p90: number | null;
+  readonly p99: number | null;
+}
+
+/** The Wilson score interval of the ok rate. */
+export interface SummaryInterval {
+  readonly method: 'wilson';
+  readonly confidence: number;
+  readonly low: number;
+  readonly high: number;
 }
 
 export interface SummaryClass {
@@ -56,6 +69,8 @@ export interface SummaryCell {
   readonly ok: number;
   /** ok / attempts, null when not run. */
   readonly okRate: number | null;
+  /** Where the ok rate lies with 95 % confidence; null when not run. */
+  readonly okInterval: SummaryInterval | null;
   readonly classes: readonly SummaryClass[];
   /** Attempts that reached each class as final class or as a step. */
   readonly reached: readonly { readonly name: string; readonly count: number }[];
@@ -102,8 +117,10 @@ export interface SummaryJson {
   readonly expectations: readonly (SummaryExpectation & { readonly cell: string })[];
 }
 
-export function timingSummary(values: readonly number[]): TimingSummary {
-  if (values.length === 0) return { count: 0, min: null, max: null, mean: null };
+/** `values` summarised; `known` are their percentiles when the caller has them already. */
+export function timingSummary(values: readonly number[], known?: Percentiles | null): TimingSummary {
+  if (values.length === 0) return { count: 0, min: null, max: null, mean: null, p50: null, p90: null, p99: null };
+  const spread = known ?? (percentiles(values) as Percentiles);
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
@@ -112,7 +129,7 @@ export function timingSummary(values: readonly number[]): TimingSummary {
     if (value > max) max = value;
     sum += value;
   }
-  return { count: values.length, min, max, mean: sum / values.length };
+  return { count: values.length, min, max, mean: sum / values.length, p50: spread.p50, p90: spread.p90, p99: spread.p99 };
 }
 
 function summaryCell(cell: CellTally): SummaryCell {
@@ -124,6 +141,10 @@ function summaryCell(cell: CellTally): SummaryCell {
     okClass: cell.okClass,
     ok: cell.ok,
     okRate: cell.okRate,
+    okInterval:
+      cell.okInterval === null
+        ? null
+        : { method: 'wilson', confidence: OK_INTERVAL_CONFIDENCE, low: cell.okInterval.low, high: cell.okInterval.high },
     classes: cell.classes.map((entry) => ({
       name: entry.name,
       count: entry.count,
@@ -139,8 +160,8 @@ function summaryCell(cell: CellTally): SummaryCell {
             },
     })),
     reached: cell.reached.map((entry) => ({ name: entry.name, count: entry.count })),
-    timeToIpMs: timingSummary(cell.timeToIpMs),
-    handshakeMs: timingSummary(cell.handshakeMs),
+    timeToIpMs: timingSummary(cell.timeToIpMs, cell.timeToIp),
+    handshakeMs: timingSummary(cell.handshakeMs, cell.handshake),
     durationMs: cell.durationMs,
     boardMs: cell.boardMs,
     expectation: cell.expectation,

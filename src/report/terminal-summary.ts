@@ -1,4 +1,8 @@
-/** The table `picow-harness run` prints at the end: one row per cell, then the totals. */
+/**
+ * The tables `picow-harness run` prints at the end: one row per cell (ok rate with its Wilson 95 %
+ * interval), the timing percentiles of the cells that ran, then the totals.
+ */
+import type { Percentiles, WilsonInterval } from '../results/stats/index.js';
 import type { CellStatus, CellTally, Tally } from '../results/tally.js';
 import { painter, type Painter, type Style } from './color.js';
 import { formatDuration, formatObserved, formatPercent, namingCell, wrap } from './format.js';
@@ -19,11 +23,52 @@ const STATUS_STYLE: Record<CellStatus, Style> = { pass: 'green', fail: 'red', fl
 const COLUMNS: readonly Column[] = [
   { header: 'cell', flexible: true, minWidth: 16 },
   { header: 'n', align: 'right' },
-  { header: 'ok', align: 'right' },
+  // Flexible so a narrow terminal puts the interval under the rate.
+  { header: 'ok [95% CI]', align: 'right', flexible: true, minWidth: 12 },
   { header: 'status' },
-  { header: 'classes', flexible: true, minWidth: 16 },
+  { header: 'classes', flexible: true, minWidth: 12 },
   { header: 'expect', flexible: true, minWidth: 12 },
 ];
+
+const TIMING_COLUMNS: readonly Column[] = [
+  { header: 'cell', flexible: true, minWidth: 16 },
+  { header: 'time to IP', align: 'right', flexible: true, minWidth: 14 },
+  { header: 'TLS handshake', align: 'right', flexible: true, minWidth: 14 },
+];
+
+/**
+ * A bound of the interval in percent with one decimal. Like `formatPercent`, only an exact 0 or 1
+ * prints as 0.0 or 100.0, so a cell that failed once never shows an interval reaching 100.0.
+ */
+function formatBound(value: number): string {
+  if (value <= 0) return '0.0';
+  if (value >= 1) return '100.0';
+  return (Math.min(999, Math.max(1, Math.round(value * 1000))) / 10).toFixed(1);
+}
+
+/** `55.0% [32.0–76.2]`, or `-` for a cell that did not run. */
+export function formatRateWithInterval(ok: number, attempts: number, interval: WilsonInterval | null): string {
+  if (interval === null) return formatPercent(ok, attempts);
+  return `${formatPercent(ok, attempts)} [${formatBound(interval.low)}–${formatBound(interval.high)}]`;
+}
+
+/** `1866/2360/2452 (5)` in whole ms, or `-` when nothing was measured. */
+function timingText(spread: Percentiles | null, count: number): string {
+  if (spread === null) return '-';
+  return `${[spread.p50, spread.p90, spread.p99].map((value) => String(Math.round(value))).join('/')} (${count})`;
+}
+
+function timingRows(tally: Tally): TableCell[][] {
+  return tally.cells
+    .filter((cell) => cell.attempts > 0)
+    .map((cell) => [cell.cell, timingText(cell.timeToIp, cell.timeToIpMs.length), timingText(cell.handshake, cell.handshakeMs.length)]);
+}
+
+const TABLE_GAP = 2;
+
+function table(columns: readonly Column[], rows: readonly (readonly TableCell[])[], width: number, paint: Painter): string[] {
+  return renderTable(columns, rows, { width, paint, gap: TABLE_GAP });
+}
 
 function classesText(cell: CellTally, top: number): string {
   if (cell.classes.length === 0) return '-';
@@ -45,7 +90,7 @@ function row(cell: CellTally, top: number): TableCell[] {
   return [
     cell.cell,
     `${cell.attempts}/${cell.planned}`,
-    formatPercent(cell.ok, cell.attempts),
+    formatRateWithInterval(cell.ok, cell.attempts, cell.okInterval),
     { text: cell.status, style: [STATUS_STYLE[cell.status]] },
     classesText(cell, top),
     expectationCell(cell),
@@ -91,7 +136,12 @@ export function formatTerminalSummary(run: RunInfo, tally: Tally, options: Termi
   const paint = painter(options.color);
   const lines: string[] = [...banner(run, paint, width), ...wrap(runLine(run), width), ''];
   if (tally.cells.length === 0) lines.push('no cells planned and no attempts recorded');
-  else lines.push(...renderTable(COLUMNS, tally.cells.map((cell) => row(cell, top)), { width, paint }));
+  else lines.push(...table(COLUMNS, tally.cells.map((cell) => row(cell, top)), width, paint));
+  const timings = timingRows(tally);
+  if (timings.some((cells) => cells[1] !== '-' || cells[2] !== '-')) {
+    lines.push('', ...wrap('timings in ms: p50/p90/p99 (n = attempts that measured it)', width));
+    lines.push(...table(TIMING_COLUMNS, timings, width, paint));
+  }
   lines.push('', ...totalsLines(run, tally).flatMap((line) => wrap(line, width)));
   const unmet = tally.expectations.filter((outcome) => !outcome.held);
   if (unmet.length > 0) {

@@ -37,13 +37,15 @@ export function columnWidths(columns: readonly Column[], rows: readonly (readonl
   const flexible = columns.map((column, index) => (column.flexible === true ? index : -1)).filter((index) => index >= 0);
   const fixedTotal = natural.reduce((sum, value, index) => (flexible.includes(index) ? sum : sum + value), 0);
   let available = width - fixedTotal - gap * (columns.length - 1);
-  // Water-filling: the narrowest flexible columns take what they need, the rest share the remainder.
+  // Water-filling: the narrowest flexible columns take what they need, the rest share the remainder;
+  // no column takes so much that a later one could not have its minimum.
+  const minimumOf = (index: number): number => Math.max(columns[index]?.minWidth ?? 6, Math.min(displayWidth(columns[index]?.header ?? ''), 12));
   const pending = [...flexible].sort((a, b) => (natural[a] ?? 0) - (natural[b] ?? 0));
   while (pending.length > 0) {
     const index = pending.shift() as number;
-    const share = Math.floor(available / (pending.length + 1));
-    const minimum = Math.max(columns[index]?.minWidth ?? 6, Math.min(displayWidth(columns[index]?.header ?? ''), 12));
-    widths[index] = Math.max(minimum, Math.min(natural[index] ?? 0, share));
+    const reserved = pending.reduce((sum, later) => sum + minimumOf(later), 0);
+    const share = Math.min(Math.floor(available / (pending.length + 1)), available - reserved);
+    widths[index] = Math.max(minimumOf(index), Math.min(natural[index] ?? 0, share));
     available -= widths[index] ?? 0;
   }
   return widths;

@@ -1,11 +1,15 @@
 /**
  * Per-cell tallies of a run's attempt records: what every report (terminal, summary.json, JUnit)
- * and, later, the statistics build on. Counts only — rates with intervals and percentiles are
- * computed from these (successes/trials and the raw timing values) elsewhere.
+ * and the findings build on: counts per class, the ok rate with its Wilson 95 % interval, and
+ * time-to-IP and handshake percentiles (the raw timings are kept too).
  *
  * Records can be fed one at a time (`Tallier.add`) so a report over a large run streams them.
  */
 import type { AttemptRecord } from '../campaign/types.js';
+import { percentiles, wilsonInterval, type Percentiles, type WilsonInterval } from './stats/index.js';
+
+/** The confidence of every cell's `okInterval`. */
+export const OK_INTERVAL_CONFIDENCE = 0.95;
 
 /** A cell as the plan has it. */
 export interface PlannedCell {
@@ -64,6 +68,8 @@ export interface CellTally {
   readonly ok: number;
   /** ok / attempts; null when the cell did not run. */
   readonly okRate: number | null;
+  /** Wilson interval of the ok rate at OK_INTERVAL_CONFIDENCE; null when the cell did not run. */
+  readonly okInterval: WilsonInterval | null;
   readonly status: CellStatus;
   /** By final class, most frequent first, ties by name. */
   readonly classes: readonly ClassCount[];
@@ -73,6 +79,10 @@ export interface CellTally {
   readonly timeToIpMs: readonly number[];
   /** Every measured TLS handshake time, in the order the records came. */
   readonly handshakeMs: readonly number[];
+  /** p50/p90/p99 of `timeToIpMs` (numpy's linear percentile); null when none was measured. */
+  readonly timeToIp: Percentiles | null;
+  /** p50/p90/p99 of `handshakeMs`; null when none was measured. */
+  readonly handshake: Percentiles | null;
   /** Sum of the attempts' wall time, and of their board-side time where the board reported it. */
   readonly durationMs: number;
   readonly boardMs: number;
@@ -136,8 +146,10 @@ class CellAccumulator {
       }
     }
     for (const name of new Set([record.class, ...record.classes])) this.reached.set(name, (this.reached.get(name) ?? 0) + 1);
-    if (record.wifi?.timeToIpMs != null) this.timeToIpMs.push(record.wifi.timeToIpMs);
-    if (record.tls?.handshakeMs != null) this.handshakeMs.push(record.tls.handshakeMs);
+    const timeToIpMs = record.wifi?.timeToIpMs;
+    const handshakeMs = record.tls?.handshakeMs;
+    if (typeof timeToIpMs === 'number' && Number.isFinite(timeToIpMs)) this.timeToIpMs.push(timeToIpMs);
+    if (typeof handshakeMs === 'number' && Number.isFinite(handshakeMs)) this.handshakeMs.push(handshakeMs);
     if (Number.isFinite(record.durationMs)) this.durationMs += record.durationMs;
     if (record.boardMs !== null && Number.isFinite(record.boardMs)) this.boardMs += record.boardMs;
     if (record.tls !== null || record.class.startsWith('tls.')) this.sawTls = true;
@@ -208,11 +220,14 @@ export class Tallier {
       okClass: plan.okClass,
       ok,
       okRate: attempts === 0 ? null : ok / attempts,
+      okInterval: wilsonInterval(ok, attempts, OK_INTERVAL_CONFIDENCE),
       status: cellStatus(attempts, ok),
       classes,
       reached: [...accumulator.reached].map(([name, count]) => ({ name, count })).sort(byCountThenName),
       timeToIpMs: [...accumulator.timeToIpMs],
       handshakeMs: [...accumulator.handshakeMs],
+      timeToIp: percentiles(accumulator.timeToIpMs),
+      handshake: percentiles(accumulator.handshakeMs),
       durationMs: accumulator.durationMs,
       boardMs: accumulator.boardMs,
       expectation: expectations.length === 0 ? 'none' : expectations.every((outcome) => outcome.held) ? 'held' : 'failed',

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { buildSummary, formatSummaryJson, SUMMARY_JSON_SCHEMA, type RunExit } from '../../src/report/summary-json.js';
+import { wilsonInterval } from '../../src/results/stats/index.js';
 import { tally, type ExpectationOutcome } from '../../src/results/tally.js';
 import { attempt, plan, REAL_RUN, SIM_RUN, tlsResult, wifiResult } from './support.js';
 
@@ -19,7 +20,7 @@ describe('summary.json', () => {
     expect(parsed['schema']).to.equal(SUMMARY_JSON_SCHEMA);
     const cell = (parsed['cells'] as Record<string, unknown>[])[0] as Record<string, unknown>;
     expect(Object.keys(cell)).to.deep.equal([
-      'id', 'status', 'planned', 'attempts', 'okClass', 'ok', 'okRate', 'classes', 'reached',
+      'id', 'status', 'planned', 'attempts', 'okClass', 'ok', 'okRate', 'okInterval', 'classes', 'reached',
       'timeToIpMs', 'handshakeMs', 'durationMs', 'boardMs', 'expectation', 'expectations',
     ]);
   });
@@ -46,6 +47,13 @@ describe('summary.json', () => {
     expect(real.finishedAt).to.equal(null);
   });
 
+  it('gives each cell that ran the Wilson 95 % interval of its ok rate', () => {
+    const [cold, hard] = buildSummary(SIM_RUN, tally(records, cells), exit).cells;
+    expect(cold?.okInterval).to.deep.equal({ method: 'wilson', confidence: 0.95, low: 0, high: wilsonInterval(0, 1)?.high });
+    expect(hard?.okInterval?.high).to.equal(1);
+    expect(hard?.okInterval?.low).to.be.closeTo(0.342380227506653, 1e-12);
+  });
+
   it('carries planned and done counts, per-cell tallies, first failures, timings and the exit status', () => {
     const summary = buildSummary(SIM_RUN, tally(records, cells, outcomes), { code: 1, reason: 'expectation-failed', message: null });
     expect(summary.attempts).to.deep.equal({ planned: 7, done: 3, ok: 2, duplicatesIgnored: 0 });
@@ -60,10 +68,10 @@ describe('summary.json', () => {
       },
     ]);
     expect(cold?.expectation).to.equal('held');
-    expect(hard?.handshakeMs).to.deep.equal({ count: 2, min: 700, max: 900, mean: 800 });
-    expect(hard?.timeToIpMs).to.deep.equal({ count: 2, min: 2000, max: 3000, mean: 2500 });
-    expect(later).to.include({ status: 'not-run', attempts: 0, okRate: null });
-    expect(later?.handshakeMs).to.deep.equal({ count: 0, min: null, max: null, mean: null });
+    expect(hard?.handshakeMs).to.deep.equal({ count: 2, min: 700, max: 900, mean: 800, p50: 800, p90: 880, p99: 898 });
+    expect(hard?.timeToIpMs).to.deep.equal({ count: 2, min: 2000, max: 3000, mean: 2500, p50: 2500, p90: 2900, p99: 2990 });
+    expect(later).to.include({ status: 'not-run', attempts: 0, okRate: null, okInterval: null });
+    expect(later?.handshakeMs).to.deep.equal({ count: 0, min: null, max: null, mean: null, p50: null, p90: null, p99: null });
     expect(summary.totals.byStatus).to.deep.equal({ pass: 1, fail: 1, flaky: 0, 'not-run': 1 });
     expect(summary.expectations).to.deep.equal([{ cell: 'cold', rule: 'fails', held: true, observed: 0, text: outcomes[0]?.text }]);
   });

@@ -59,6 +59,22 @@ describe('tally', () => {
     expect(cell('wifi-only').handshakeMs).to.deep.equal([]);
   });
 
+  it('gives the ok rate a Wilson 95 % interval, and none to a cell that did not run', () => {
+    const cold = cell('cold/valid');
+    expect(cold.okInterval?.rate).to.equal(0.25);
+    expect(cold.okInterval?.low).to.be.closeTo(0.0455872608097006, 1e-12);
+    expect(cold.okInterval?.high).to.be.closeTo(0.699358157417598, 1e-12);
+    expect(cell('wifi-only').okInterval?.high).to.equal(1);
+    expect(cell('never').okInterval).to.equal(null);
+  });
+
+  it('gives time-to-IP and handshake p50/p90/p99 over the measured attempts, and none when nothing was measured', () => {
+    expect(cell('wifi-only').timeToIp).to.deep.equal({ p50: 3000, p90: 3080, p99: 3098 });
+    expect(cell('cold/valid').handshake).to.deep.equal({ p50: 910, p90: 910, p99: 910 });
+    expect(cell('wifi-only').handshake).to.equal(null);
+    expect(cell('never').timeToIp).to.equal(null);
+  });
+
   it('counts the classes an attempt reached on the way as well as its final class', () => {
     expect(cell('cold/valid').reached).to.deep.include({ name: 'wifi.ok', count: 3 });
   });

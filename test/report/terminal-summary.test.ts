@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { shouldUseColor } from '../../src/report/color.js';
-import { formatTerminalSummary } from '../../src/report/terminal-summary.js';
+import { formatRateWithInterval, formatTerminalSummary } from '../../src/report/terminal-summary.js';
+import { wilsonInterval } from '../../src/results/stats/index.js';
 import { tally, type ExpectationOutcome } from '../../src/results/tally.js';
-import { attempt, plain, plan, REAL_RUN, SIM_RUN } from './support.js';
+import { attempt, plain, plan, REAL_RUN, SIM_RUN, tlsResult, wifiResult } from './support.js';
 
 const LONG_CELL = 'reset=power-cycle/wifi=picow-lab-13-hidden/pm=performance/certs=not-yet-valid/api=wrap_socket/rtc=skew:-2h';
 
@@ -32,11 +33,33 @@ const rowOf = (text: string, cell: string): string => {
 };
 
 describe('terminal summary', () => {
-  it('shows one row per cell with n, ok rate, status, top classes with counts and the expectation result', () => {
+  it('shows one row per cell with n, ok rate with its Wilson 95 % interval, status, top classes with counts and the expectation result', () => {
     const text = formatTerminalSummary(REAL_RUN, sampleTally(outcomes), { color: false });
-    expect(rowOf(text, 'cold/valid')).to.match(/^cold\/valid\s+4\/4\s+0\.0%\s+fail\s+tls\.verify\.future 4\s+held: fails \(observed 0\)$/);
-    expect(rowOf(text, 'hard/valid')).to.match(/^hard\/valid\s+4\/4\s+75\.0%\s+flaky\s+tls\.ok 3, tls\.alloc 1\s+FAILED: ok >= 0\.95/);
+    expect(text).to.match(/\bok \[95% CI\]/);
+    expect(rowOf(text, 'cold/valid')).to.match(/^cold\/valid\s+4\/4\s+0\.0% \[0\.0–49\.0\]\s+fail\s+tls\.verify\.future 4\s+held: fails\b/);
+    expect(rowOf(text, 'hard/valid')).to.match(/^hard\/valid\s+4\/4\s+75\.0% \[30\.1–95\.4\]\s+flaky\s+tls\.ok 3, tls\.alloc 1\s+FAILED: ok >= 0\.95/);
     expect(rowOf(text, 'skipped/cell')).to.match(/^skipped\/cell\s+0\/3\s+-\s+not-run\s+-\s+-$/);
+  });
+
+  it('prints an interval bound as 0.0 or 100.0 only when it is exactly that', () => {
+    expect(formatRateWithInterval(2, 2, wilsonInterval(2, 2))).to.equal('100.0% [34.2–100.0]');
+    expect(formatRateWithInterval(1999, 2000, wilsonInterval(1999, 2000))).to.equal('99.9% [99.7–99.9]');
+    expect(formatRateWithInterval(1, 2000, wilsonInterval(1, 2000))).to.equal('0.1% [0.1–0.3]');
+    expect(formatRateWithInterval(0, 0, null)).to.equal('-');
+  });
+
+  it('lists time-to-IP and handshake p50/p90/p99 with the number measured for every cell that ran', () => {
+    const records = [
+      ...[2000, 3000, 2500].map((timeToIpMs, index) =>
+        attempt({ seq: index, cell: 'a', iteration: index + 1, wifi: wifiResult({ timeToIpMs }), tls: tlsResult({ handshakeMs: 800 + 100 * index }) }),
+      ),
+      attempt({ seq: 9, cell: 'b', iteration: 1, class: 'wifi.no-ap-found', tls: null, wifi: wifiResult({ timeToIpMs: null }) }),
+    ];
+    const text = formatTerminalSummary(REAL_RUN, tally(records, [plan('a', 3), plan('b', 1), plan('c', 2)]), { color: false });
+    const timings = text.slice(text.indexOf('timings in ms: p50/p90/p99'));
+    expect(rowOf(timings, 'a ')).to.match(/^a\s+2500\/2900\/2990 \(3\)\s+900\/980\/998 \(3\)$/);
+    expect(rowOf(timings, 'b ')).to.match(/^b\s+-\s+-$/);
+    expect(timings).not.to.match(/^c /m);
   });
 
   it('lists the top classes and folds the rest into "+N more (count)"', () => {
@@ -104,6 +127,7 @@ describe('terminal summary', () => {
     expect(rowOf(text, 'a ')).to.match(/^a\s+0\/2\s+-\s+not-run/);
     expect(text).to.contain('attempts 0/2, ok 0 (-)');
     expect(text).not.to.match(/\d+\.\d%/);
+    expect(text).not.to.contain('timings');
   });
 });
 

@@ -5,6 +5,7 @@ import { isSimBoard, loadCampaignConfig, type CampaignOverrides } from '../../ca
 import { describeDryRun, estimateDuration, planCampaign } from '../../campaign/matrix.js';
 import { UsageError } from '../../errors.js';
 import { CampaignProgress } from '../../report/progress.js';
+import { formatFindingsText } from '../../results/findings/index.js';
 import { formatTerminalSummary } from '../../report/terminal-summary.js';
 import { shouldUseColor } from '../../report/color.js';
 import { loadWorld, DEFAULT_WORLD } from '../../sim/world.js';
@@ -104,7 +105,12 @@ export const runCommand = defineCommand<RunArgs>({
     });
     progress?.finish();
     writeLine(io.stdout, formatTerminalSummary(result.run, result.tally, { color: shouldUseColor(io.stdout as { isTTY?: boolean }, env) }).trimEnd());
+    writeLine(io.stdout);
+    writeLine(io.stdout, formatFindingsText(result.findings, { width: Math.min(100, (io.stdout as { columns?: number }).columns ?? 100) }).trimEnd());
+    writeLine(io.stdout);
     writeLine(io.stdout, `records: ${result.runDir}`);
+    writeLine(io.stdout, `report:  ${result.reports.reportHtml}`);
+    writeLine(io.stdout, `summary: ${result.reports.summaryMd}`);
     if (result.exit.code !== RUN_EXIT.ok) writeLine(io.stderr, `picow-harness: ${result.exit.message}`);
     return result.exit.code;
   },

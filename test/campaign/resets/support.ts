@@ -54,10 +54,12 @@ export async function joinWifi(board: CampaignBoard): Promise<void> {
 export const SWALLOWS_CTRL_C = `
 import micropython, time
 micropython.kbd_intr(-1)
+print('@@started')
 while True:
     time.sleep_ms(1)
 `;
 
+/** Printed when a test program is under way; SWALLOWS_CTRL_C prints it itself, once Ctrl-C is off. */
 const STARTED = '@@started';
 
 /**
@@ -78,7 +80,9 @@ export async function startProgram(board: CampaignBoard, code: string, options: 
       }
     });
   });
-  const finished = board.exec(`print('${STARTED}')\n${code}`, options.signal === undefined ? {} : { signal: options.signal });
+  // A program that says when it is under way (after its set-up) is seen running only then.
+  const program = code.includes(STARTED) ? code : `print('${STARTED}')\n${code}`;
+  const finished = board.exec(program, options.signal === undefined ? {} : { signal: options.signal });
   finished.catch(() => undefined);
   try {
     await Promise.race([started, finished.then(() => Promise.reject(new Error('the program ended before it was seen running')))]);

@@ -16,7 +16,13 @@ describe('simulated board: Ctrl-C during a blocking call', function () {
     // The program prints "sleeping" right before it blocks: interrupt only once it is in the call.
     let printed!: () => void;
     const sleeping = new Promise<void>((resolve) => (printed = resolve));
-    const running = rig.repl.exec(code, { onStdout: (chunk) => Buffer.from(chunk).toString('utf8').includes('sleeping') && printed() });
+    let seen = '';
+    const running = rig.repl.exec(code, {
+      onStdout: (chunk) => {
+        seen += Buffer.from(chunk).toString('utf8');
+        if (seen.includes('sleeping')) printed();
+      },
+    });
     await sleeping;
     await new Promise((resolve) => setTimeout(resolve, 100));
     await rig.repl.interrupt();
