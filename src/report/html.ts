@@ -34,6 +34,14 @@ const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; 
 
 const h = escapeHtml;
 
+/** Finding text: `backtick` spans become <code>, everything is escaped. */
+function prose(text: string): string {
+  return text
+    .split(/(`[^`]+`)/)
+    .map((part, index) => (index % 2 === 1 ? `<code>${escapeHtml(part.slice(1, -1))}</code>` : escapeHtml(part)))
+    .join('');
+}
+
 function link(label: string, transcript: string | null): string {
   const href = transcriptHref(transcript);
   return href === null ? h(label) : `<a href="${escapeAttribute(href)}">${h(label)}</a>`;
@@ -95,7 +103,7 @@ function findingHtml(finding: Finding, index: number): string {
     `<h3>${index + 1}. ${h(finding.title)}<span class="badge">${h(finding.strength)}</span></h3>`,
     ...finding.explanation.map((sentence) => `<p>${h(sentence)}</p>`),
   ];
-  if (finding.advice.length > 0) parts.push('<h4>What to do</h4>', `<ul>${finding.advice.map((text) => `<li>${h(text)}</li>`).join('')}</ul>`);
+  if (finding.advice.length > 0) parts.push('<h4>What to do</h4>', `<ul>${finding.advice.map((text) => `<li>${prose(text)}</li>`).join('')}</ul>`);
   if (finding.caveats.length > 0) parts.push('<h4>Caveats</h4>', `<ul>${finding.caveats.map((text) => `<li>${h(text)}</li>`).join('')}</ul>`);
   if (finding.evidence.length > 0) parts.push(evidenceTable(finding.evidence));
   if (finding.comparison !== undefined) parts.push(comparisonTable(finding.comparison));

@@ -30,6 +30,14 @@ export function mdText(text: string): string {
   return text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*_[\]<>|~&#!]/g, (char) => `\\${char}`);
 }
 
+/** Finding text: `backtick` spans (code the reader types) stay code, everything else is escaped text. */
+export function mdProse(text: string): string {
+  return text
+    .split(/(`[^`]+`)/)
+    .map((part, index) => (index % 2 === 1 ? mdCode(part.slice(1, -1)) : mdText(part)))
+    .join('');
+}
+
 /** A code span that survives any backticks inside (CommonMark: a longer fence, padded with spaces). */
 export function mdCode(text: string): string {
   const flat = text.replace(/\r?\n|\r/g, ' ');
@@ -116,7 +124,7 @@ function comparisonLines(comparison: FindingComparison): string[] {
 export function findingMarkdown(finding: Finding, index: number): string[] {
   const lines = [`### ${index + 1}. ${mdText(finding.title)}`, '', `*${finding.strength}* · rule ${mdCode(finding.id)}`, ''];
   for (const sentence of finding.explanation) lines.push(mdText(sentence), '');
-  if (finding.advice.length > 0) lines.push('**What to do:**', '', ...finding.advice.map((text) => `- ${mdText(text)}`), '');
+  if (finding.advice.length > 0) lines.push('**What to do:**', '', ...finding.advice.map((text) => `- ${mdProse(text)}`), '');
   if (finding.caveats.length > 0) lines.push('**Caveats:**', '', ...finding.caveats.map((text) => `- ${mdText(text)}`), '');
   if (finding.evidence.length > 0) lines.push(...evidenceRows(finding.evidence), '');
   if (finding.comparison !== undefined) lines.push(...comparisonLines(finding.comparison), '');

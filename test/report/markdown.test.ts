@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatSummaryMarkdown, mdCode, mdText } from '../../src/report/markdown.js';
+import { formatSummaryMarkdown, mdCode, mdProse, mdText } from '../../src/report/markdown.js';
 import { COLD_BOOT_FINDING, reportData } from './report-data.js';
 import { attempt, plan, REAL_RUN, SIM_RUN, wifiResult } from './support.js';
 import { facets } from './run-dir.js';
@@ -18,6 +18,10 @@ function tableAfter(markdown: string, header: string): string[] {
 const cellsOf = (row: string): string[] => row.slice(2, -2).split(/(?<!\\) \| /);
 
 describe('summary.md', () => {
+  it('keeps `code` in finding text as code spans and escapes the rest', () => {
+    expect(mdProse('run `ntptime.settime()` *before* TLS')).to.equal('run `ntptime.settime()` \\*before\\* TLS');
+  });
+
   const cell = 'hard/lab/valid';
   const records = Array.from({ length: 10 }, (_, index) =>
     attempt({
