@@ -3,8 +3,9 @@ import { isHarnessError } from '../errors.js';
 import type { CertificateSet } from '../pki/index.js';
 import type { ConnectionRecord } from '../server/records.js';
 import { classifyAttempt, type CertificateDates, type TlsClassifyContext } from '../results/taxonomy.js';
+import { STAT_GOT_IP } from '../results/taxonomy-table.js';
 import type { CampaignBoard } from './board/campaign-board.js';
-import { runDeviceStep } from './device-step.js';
+import { runDeviceStep, stepTimeoutMs } from './device-step.js';
 import type { CampaignServers } from './echo-servers.js';
 import type { Cell } from './matrix.js';
 import type { AttemptTranscript } from './records/run-store.js';
@@ -13,10 +14,6 @@ import { applyRtcMode } from './rtc/index.js';
 import type { PlannedAttempt } from './runner.js';
 import type { AttemptRecord, ResetOutcome, RtcOutcome, TlsProbeResult, WifiConnectResult } from './types.js';
 
-/** network.STAT_GOT_IP (facts §4): the only status after which the TLS step runs. */
-const STAT_GOT_IP = 3;
-/** Host ms on top of a step's own (board) timeout for upload, output and the scripts' own slack. */
-const STEP_MARGIN_MS = 15_000;
 /** Host ms on top of the whole attempt's budget before it is abandoned. */
 const ATTEMPT_MARGIN_MS = 2_000;
 
@@ -65,11 +62,6 @@ function harnessErrorOf(error: unknown): { code: string; message: string } {
   return { code: isHarnessError(error) ? error.code : 'INTERNAL', message: oneLine(error) };
 }
 
-/** Board ms to host ms for a step's exec timeout. */
-function hostTimeout(boardMs: number, board: CampaignBoard, marginMs = STEP_MARGIN_MS): number {
-  return Math.ceil(boardMs / board.timeScale) + marginMs;
-}
-
 function certificateDates(set: CertificateSet): CertificateDates[] {
   const { leaf, intermediate, root } = set.manifest.certificates;
   return [leaf, intermediate, root].flatMap((entry) => (entry === null ? [] : [{ subject: entry.subject, notBefore: entry.notBefore, notAfter: entry.notAfter }]));
@@ -95,7 +87,7 @@ export async function runAttempt(env: AttemptEnvironment, planned: PlannedAttemp
   const untap = transcript === undefined ? () => {} : board.onTranscript((direction, bytes) => transcript.tap(direction, bytes));
   const steps: Steps = { reset: null, rtc: null, wifi: null, tls: null, server: null, boardMs: 0, boardTimed: false, harnessError: null };
   const set = cell.certs === null ? undefined : env.servers.sets.get(cell.certs);
-  const budget = AbortSignal.timeout(hostTimeout(env.timeouts.attemptMs, board, ATTEMPT_MARGIN_MS));
+  const budget = AbortSignal.timeout(stepTimeoutMs(board, env.timeouts.attemptMs, ATTEMPT_MARGIN_MS));
   try {
     board.beginAttempt(planned.seq);
     await runSteps(env, cell, planned, AbortSignal.any([signal, budget]), steps);
@@ -182,7 +174,7 @@ async function runSteps(env: AttemptEnvironment, cell: Cell, planned: PlannedAtt
       ...(wifi.pinBssid && wifi.ap.bssid !== undefined ? { bssid: wifi.ap.bssid } : {}),
       ...(wifi.pinChannel && wifi.ap.channel !== undefined ? { channel: wifi.ap.channel } : {}),
     },
-    { timeoutMs: hostTimeout(timeouts.connectMs, board), signal },
+    { timeoutMs: stepTimeoutMs(board, timeouts.connectMs), signal },
   );
   steps.wifi = join.result;
   addBoardTime(steps, join.boardMs);
@@ -206,7 +198,7 @@ async function runSteps(env: AttemptEnvironment, cell: Cell, planned: PlannedAtt
       nonce: randomBytes(16).toString('hex'),
       timeout_ms: timeouts.tlsMs,
     },
-    { timeoutMs: hostTimeout(timeouts.tlsMs, board), signal },
+    { timeoutMs: stepTimeoutMs(board, timeouts.tlsMs), signal },
   );
   steps.tls = probe.result;
   addBoardTime(steps, probe.boardMs);

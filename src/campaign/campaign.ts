@@ -12,7 +12,6 @@ import { runAttempt } from './attempt.js';
 import { openCampaignBoard, type CampaignBoard } from './board/campaign-board.js';
 import { configHash, isSimBoard, resolveSecrets, type LoadedCampaign } from './config/index.js';
 import { startCampaignServers, type CampaignServers } from './echo-servers.js';
-import { evaluateExpectations, tallyCells, type ExpectationResult } from './expect.js';
 import { planCampaign, type Cell, type CampaignPlan } from './matrix.js';
 import { runApCommand } from './ap-commands.js';
 import { createPowerDriver, scaledClock, type PowerDriver } from './power/index.js';
@@ -57,7 +56,7 @@ export interface CampaignResult {
   readonly end: RunEnd;
   readonly exit: RunExit;
   readonly tally: Tally;
-  readonly expectations: readonly ExpectationResult[];
+  readonly expectations: Tally['expectations'];
   readonly run: RunInfo;
   readonly preflight: PreflightReport | null;
   readonly findings: readonly Finding[];
@@ -99,12 +98,11 @@ function keySecrets(servers: CampaignServers): Secret[] {
   return secrets;
 }
 
-function exitFor(end: RunEnd, expectations: readonly ExpectationResult[], error: Error | undefined): RunExit {
-  const failed = expectations.filter((e) => !e.held);
+function exitFor(end: RunEnd, failedExpectations: number, error: Error | undefined): RunExit {
   const reasons: Record<RunEnd, ExitReason> = { completed: 'completed', interrupted: 'interrupted', 'max-duration': 'time-limit', quarantined: 'infrastructure' };
   if (end === 'interrupted') return { code: RUN_EXIT.interrupted, reason: 'interrupted', message: 'stopped by a signal; continue with --resume' };
   if (end === 'quarantined') return { code: RUN_EXIT.infrastructure, reason: 'infrastructure', message: `board quarantined: ${error?.message ?? 'device hung'}` };
-  if (failed.length > 0) return { code: RUN_EXIT.expectationFailed, reason: 'expectation-failed', message: `${failed.length} expectation(s) not met` };
+  if (failedExpectations > 0) return { code: RUN_EXIT.expectationFailed, reason: 'expectation-failed', message: `${failedExpectations} expectation(s) not met` };
   return { code: RUN_EXIT.ok, reason: reasons[end], message: end === 'max-duration' ? 'stopped at the maximum duration; continue with --resume' : 'completed' };
 }
 
@@ -232,7 +230,6 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
 
     const cells = new Map<string, Cell>(plan.cells.map((cell) => [cell.id, cell]));
     const runStore = store;
-    const records: AttemptRecord[] = [...(resumed?.records ?? [])];
     const apHooks = new ApHookState(config.accessPoints, (text) => events.message?.(text), signal);
     const runner = new CampaignRunner({
       order: plan.attempts,
@@ -262,10 +259,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
       },
     });
     runner.on('attempt-start', (attempt) => events.attemptStart?.(attempt));
-    runner.on('attempt', (record) => {
-      records.push(record);
-      events.attempt?.(record);
-    });
+    runner.on('attempt', (record) => events.attempt?.(record));
     let outcome;
     try {
       outcome = await runner.run();
@@ -273,16 +267,26 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
       await apHooks.release();
     }
 
-    const expectations = evaluateExpectations(
-      config.expect,
-      plan.cells.map((cell) => ({ id: cell.id, successClass: cell.successClass })),
-      tallyCells(records),
-    );
-    const exit = exitFor(outcome.end, expectations, outcome.error);
     await store.close(outcome.end === 'completed' ? 'completed' : outcome.end === 'interrupted' ? 'interrupted' : 'stopped');
-    // Every report comes from the records on disk, exactly as `picow-harness report RUN` makes them.
-    const reports = await rebuildReports(store.dir, { exit, startedAt: run.startedAt, finishedAt: new Date().toISOString() });
-    return { runId: store.runId, runDir: store.dir, end: outcome.end, exit, tally: reports.tally, expectations, run: reports.run, preflight, findings: reports.findings, reports: reports.paths };
+    // Every report, the expectations and the exit come from the records on disk, exactly as
+    // `picow-harness report RUN` makes them; only how the run ended is this invocation's to say.
+    const reports = await rebuildReports(store.dir, {
+      exit: (failedExpectations) => exitFor(outcome.end, failedExpectations, outcome.error),
+      startedAt: run.startedAt,
+      finishedAt: new Date().toISOString(),
+    });
+    return {
+      runId: store.runId,
+      runDir: store.dir,
+      end: outcome.end,
+      exit: reports.exit,
+      tally: reports.tally,
+      expectations: reports.tally.expectations,
+      run: reports.run,
+      preflight,
+      findings: reports.findings,
+      reports: reports.paths,
+    };
   } catch (error) {
     await store?.close(signal.aborted ? 'interrupted' : 'stopped').catch(() => undefined);
     throw error;

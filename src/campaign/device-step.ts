@@ -14,6 +14,14 @@ export interface DeviceStepResult<S extends DeviceScriptName> {
 
 const TIMING_MARKER = '@@picow-board-ms ';
 
+/** Host ms on top of a step's own (board) timeout for upload, output and the scripts' own slack. */
+export const STEP_MARGIN_MS = 15_000;
+
+/** A step's exec timeout in host ms: its board-time budget at the board's time scale, plus a margin. */
+export function stepTimeoutMs(board: CampaignBoard, boardMs: number, marginMs = STEP_MARGIN_MS): number {
+  return Math.ceil(boardMs / board.timeScale) + marginMs;
+}
+
 /**
  * The script as sent: the ARGS line (which also starts the board's clock, on the same line so
  * traceback line numbers stay those of `scriptWithArgs`) and a last line printing the board time.

@@ -68,22 +68,6 @@ export interface CellTally {
   readonly reached?: Readonly<Record<string, number>>;
 }
 
-/** Tallies for expectations from attempt records (`class` and the step `classes` of each). */
-export function tallyCells(records: Iterable<{ readonly cell: string; readonly class: string; readonly classes: readonly string[] }>): CellTally[] {
-  const byCell = new Map<string, { total: number; counts: Record<string, number>; reached: Record<string, number> }>();
-  for (const record of records) {
-    let tally = byCell.get(record.cell);
-    if (tally === undefined) {
-      tally = { total: 0, counts: {}, reached: {} };
-      byCell.set(record.cell, tally);
-    }
-    tally.total += 1;
-    tally.counts[record.class] = (tally.counts[record.class] ?? 0) + 1;
-    for (const name of new Set([record.class, ...record.classes])) tally.reached[name] = (tally.reached[name] ?? 0) + 1;
-  }
-  return [...byCell].map(([cell, tally]) => ({ cell, ...tally }));
-}
-
 /** What evaluation needs of a planned cell. */
 export interface ExpectationCell {
   readonly id: string;

@@ -1,13 +1,11 @@
 import { statfs } from 'node:fs/promises';
 import { HarnessError } from '../errors.js';
+import { STAT_GOT_IP, STAT_WRONG_PASSWORD } from '../results/taxonomy-table.js';
 import type { CampaignBoard } from './board/campaign-board.js';
 import type { AccessPointConfig } from './config/schema.js';
-import { runDeviceStep } from './device-step.js';
+import { runDeviceStep, stepTimeoutMs } from './device-step.js';
 import type { DiagResult, ScanEntry, WifiConnectResult } from './types.js';
 
-/** network.STAT_WRONG_PASSWORD and STAT_GOT_IP (facts §4). */
-const STAT_WRONG_PASSWORD = -3;
-const STAT_GOT_IP = 3;
 /** Joins tried on the visible AP: a transient BADAUTH (facts §4) must not pass for a wrong password. */
 const PREFLIGHT_JOINS = 3;
 const MIN_FREE_BYTES = 64 * 1024 * 1024;
@@ -43,12 +41,6 @@ export interface PreflightOptions {
   readonly reportsDir: string;
   readonly signal?: AbortSignal | undefined;
   onCheck?(check: PreflightCheck): void;
-}
-
-const STEP_MARGIN_MS = 15_000;
-
-function hostMs(board: CampaignBoard, boardMs: number): number {
-  return Math.ceil(boardMs / board.timeScale) + STEP_MARGIN_MS;
 }
 
 function bssidOf(ap: AccessPointConfig): string | undefined {
@@ -98,7 +90,7 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
   if (free < MIN_FREE_BYTES) throw new PreflightError(`only ${Math.floor(free / 1048576)} MiB free under ${options.reportsDir}; need at least ${MIN_FREE_BYTES / 1048576} MiB for records and transcripts`);
   pass('disk', `${Math.floor(free / 1048576)} MiB free under ${options.reportsDir}`);
 
-  const diag = (await runDeviceStep(board, 'diag', {}, { timeoutMs: hostMs(board, 10_000), signal })).result;
+  const diag = (await runDeviceStep(board, 'diag', {}, { timeoutMs: stepTimeoutMs(board, 10_000), signal })).result;
   if (diag.version === null) throw new PreflightError(`the board on ${board.port} did not report sys.version: ${JSON.stringify(diag.errors)}`);
   pass('identity', `${diag.machine ?? 'unknown board'}, ${diag.version}, unique id ${diag.uniqueId ?? '?'}`);
   if (diag.wifi === null) {
@@ -111,7 +103,7 @@ export async function runPreflight(options: PreflightOptions): Promise<Preflight
   const used = options.accessPoints.filter((ap) => options.usedAccessPoints.has(ap.name));
   let scan: readonly ScanEntry[] | null = null;
   if (used.length > 0) {
-    const scanned = (await runDeviceStep(board, 'wifi_scan', {}, { timeoutMs: hostMs(board, 15_000), signal })).result;
+    const scanned = (await runDeviceStep(board, 'wifi_scan', {}, { timeoutMs: stepTimeoutMs(board, 15_000), signal })).result;
     if (scanned.error !== null) throw new PreflightError(`the board's Wi-Fi scan failed: ${scanned.error.type}: ${scanned.error.text}`);
     scan = scanned.aps;
     for (const ap of used) {
@@ -140,7 +132,7 @@ async function joinVisible(options: PreflightOptions, ap: AccessPointConfig, pas
       board,
       'wifi_connect',
       { ssid: ap.ssid, ...(password === undefined ? {} : { password }), mode: 'fresh', timeout_ms: options.connectTimeoutMs },
-      { timeoutMs: hostMs(board, options.connectTimeoutMs), signal },
+      { timeoutMs: stepTimeoutMs(board, options.connectTimeoutMs), signal },
     );
     results.push(join.result);
     if (join.result.finalStatus === STAT_GOT_IP) {
@@ -178,7 +170,7 @@ async function reachEcho(board: CampaignBoard, echo: { host: string; port: numbe
     'finally:',
     '    _s.close()',
   ].join('\n');
-  const result = await board.exec(code, { timeoutMs: hostMs(board, 25_000), signal });
+  const result = await board.exec(code, { timeoutMs: stepTimeoutMs(board, 25_000), signal });
   if (result.exception !== undefined) {
     throw new PreflightError(`the board cannot reach the echo server at ${echo.host}:${echo.port} over plain TCP: ${result.exception.type}: ${result.exception.message}`);
   }

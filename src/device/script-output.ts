@@ -8,6 +8,8 @@ export const RESULT_MARKER = '@@picow ';
 export interface ScriptOutput {
   /** The JSON objects of the marker lines, in order. */
   readonly results: readonly Record<string, unknown>[];
+  /** Each result's marker line as printed (without `\r`) and its byte offset in the output. */
+  readonly lines: readonly { readonly offset: number; readonly text: string }[];
   /** Every other line, as printed (ordinary output of the script). */
   readonly text: string;
 }
@@ -23,18 +25,19 @@ function byteLength(text: string): number {
  */
 export function parseScriptOutput(output: string, source: { port: string; script: string }): ScriptOutput {
   const results: Record<string, unknown>[] = [];
+  const lines: { offset: number; text: string }[] = [];
   const text: string[] = [];
   let offset = 0;
   for (const rawLine of output.split('\n')) {
     const lineStart = offset;
-    offset += rawLine.length + 1;
+    offset += byteLength(rawLine) + 1;
     const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
     if (!line.startsWith(RESULT_MARKER)) {
       text.push(rawLine);
       continue;
     }
     const json = line.slice(RESULT_MARKER.length);
-    const jsonStart = byteLength(output.slice(0, lineStart)) + byteLength(RESULT_MARKER);
+    const jsonStart = lineStart + byteLength(RESULT_MARKER);
     let value: unknown;
     try {
       value = JSON.parse(json);
@@ -47,8 +50,9 @@ export function parseScriptOutput(output: string, source: { port: string; script
       throw new ProtocolError(source.port, `${source.script} printed a result line at byte ${jsonStart} of its output that is not a JSON object`, utf8(line));
     }
     results.push(value as Record<string, unknown>);
+    lines.push({ offset: lineStart, text: line });
   }
-  return { results, text: text.join('\n') };
+  return { results, lines, text: text.join('\n') };
 }
 
 /** The single result a script must print; anything else is a `ProtocolError`. */

@@ -3,7 +3,7 @@ import { TLS_APIS } from '../campaign/types.js';
 import type { DiagResult, TlsProbeResult, TlsStage, WifiConnectResult, WifiScanResult } from '../campaign/types.js';
 import { ProtocolError } from '../errors.js';
 import { utf8 } from '../util/bytes.js';
-import { parseScriptOutput, RESULT_MARKER } from './script-output.js';
+import { parseScriptOutput } from './script-output.js';
 
 /**
  * Strict schemas of what the campaign's device scripts print (`device-scripts/*.py`), and the one
@@ -161,23 +161,6 @@ export interface ScriptReport<S extends DeviceScriptName> {
   readonly text: string;
 }
 
-interface MarkerLine {
-  /** Byte offset of the line's start in the output. */
-  readonly offset: number;
-  readonly text: string;
-}
-
-/** The marker lines with their byte offsets, in the order parseScriptOutput finds them. */
-function markerLines(output: string): MarkerLine[] {
-  const lines: MarkerLine[] = [];
-  let offset = 0;
-  for (const rawLine of output.split('\n')) {
-    if (rawLine.startsWith(RESULT_MARKER)) lines.push({ offset, text: rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine });
-    offset += utf8(rawLine).length + 1;
-  }
-  return lines;
-}
-
 function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   if (issue === undefined) return 'invalid';
   const path = issue.path.map(String).join('.');
@@ -195,8 +178,7 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
  */
 export function parseScriptReport<S extends DeviceScriptName>(script: S, output: string, source: { readonly port: string }): ScriptReport<S> {
   const spec = SCRIPTS[script] as ScriptSpec<S>;
-  const { results, text } = parseScriptOutput(output, { port: source.port, script: spec.file });
-  const lines = markerLines(output);
+  const { results, lines, text } = parseScriptOutput(output, { port: source.port, script: spec.file });
   function fail(index: number, what: string, issue?: z.core.$ZodIssue): never {
     const detail = issue === undefined ? '' : ` (${describeIssue(issue)})`;
     throw new ProtocolError(source.port, `${spec.file} printed ${what} at byte ${lines[index]?.offset ?? 0} of its output${detail}`, utf8(lines[index]?.text ?? ''));

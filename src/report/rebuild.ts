@@ -30,8 +30,11 @@ export interface AllReportPaths extends ReportPaths {
 }
 
 export interface RebuildOptions {
-  /** How the run ended, when the caller knows (the campaign that just ran); otherwise derived from status.json and the expectations. */
-  readonly exit?: RunExit;
+  /**
+   * How the run ended, when the caller knows (the campaign that just ran) — or how to tell from the
+   * number of expectations that failed; otherwise derived from status.json and the expectations.
+   */
+  readonly exit?: RunExit | ((failedExpectations: number) => RunExit);
   /** When the run began and ended (ISO 8601), when the caller knows; otherwise an earlier summary.json's, else status.json's. */
   readonly startedAt?: string;
   readonly finishedAt?: string | null;
@@ -203,7 +206,8 @@ export async function rebuildReports(dir: string, options: RebuildOptions = {}):
   );
   const tally = tallier.result(expectations);
   const [status, previous] = await Promise.all([readStatus(dir).catch(() => null), readPreviousSummary(dir)]);
-  const exit = options.exit ?? deriveExit(status, previous, expectations.filter((outcome) => !outcome.held).length);
+  const failedExpectations = expectations.filter((outcome) => !outcome.held).length;
+  const exit = typeof options.exit === 'function' ? options.exit(failedExpectations) : options.exit ?? deriveExit(status, previous, failedExpectations);
   const run = runInfoOf(data, status, previous, options);
   const found = findings.findings();
 

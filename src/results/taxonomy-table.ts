@@ -95,7 +95,10 @@ export const WIFI_STATUS_TABLE: readonly WifiStatusEntry[] = [
   { value: -3, constant: 'STAT_WRONG_PASSWORD', cyw43: 'CYW43_LINK_BADAUTH', finalClass: 'wifi.wrong-password', recoveredClass: 'wifi.transient-badauth' },
 ];
 
+/** The statuses the harness itself acts on (same values as the table above). */
+export const STAT_IDLE = 0;
 export const STAT_GOT_IP = 3;
+export const STAT_WRONG_PASSWORD = -3;
 
 // ---------------------------------------------------------------------------------------------
 // errno names (py/mperrno.h, as MicroPython prints them: `[Errno 110] ETIMEDOUT`)

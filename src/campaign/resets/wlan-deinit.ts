@@ -1,11 +1,10 @@
+import { STAT_IDLE } from '../../results/taxonomy-table.js';
 import { utf8 } from '../../util/bytes.js';
 import type { CampaignBoard } from '../board/campaign-board.js';
 import { QueryAnswerError, queryBoard } from '../board/query.js';
 import type { ResetOutcome } from '../types.js';
 import { resetOutcome, type ResolvedResetOptions } from './options.js';
 
-/** STAT_IDLE (CYW43_LINK_DOWN), facts §4. */
-const STAT_IDLE = 0;
 
 const TAKE_DOWN = `
 import network

@@ -1,5 +1,22 @@
 import { expect } from 'chai';
-import { evaluateExpectations, parseExpectationRule, tallyCells, type CellTally, type Expectation, type ExpectationRule } from '../../../src/campaign/expect.js';
+import { evaluateExpectations, parseExpectationRule, type CellTally, type Expectation, type ExpectationRule } from '../../../src/campaign/expect.js';
+
+/** Tallies for expectations from attempt records (`class` and the step `classes` of each). */
+function tallyCells(records: Iterable<{ readonly cell: string; readonly class: string; readonly classes: readonly string[] }>): CellTally[] {
+  const byCell = new Map<string, { total: number; counts: Record<string, number>; reached: Record<string, number> }>();
+  for (const record of records) {
+    let tally = byCell.get(record.cell);
+    if (tally === undefined) {
+      tally = { total: 0, counts: {}, reached: {} };
+      byCell.set(record.cell, tally);
+    }
+    tally.total += 1;
+    tally.counts[record.class] = (tally.counts[record.class] ?? 0) + 1;
+    for (const name of new Set([record.class, ...record.classes])) tally.reached[name] = (tally.reached[name] ?? 0) + 1;
+  }
+  return [...byCell].map(([cell, tally]) => ({ cell, ...tally }));
+}
+
 
 function rule(text: string): ExpectationRule {
   const parsed = parseExpectationRule(text);
