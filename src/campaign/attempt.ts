@@ -12,7 +12,7 @@ import type { AttemptTranscript } from './records/run-store.js';
 import { isUnresponsiveError, performReset, recoverHungBoard, type ResetOptions } from './resets/index.js';
 import { applyRtcMode } from './rtc/index.js';
 import type { PlannedAttempt } from './runner.js';
-import type { AttemptRecord, ResetOutcome, RtcOutcome, TlsProbeResult, WifiConnectResult } from './types.js';
+import type { AttemptRecord, BoardTag, ResetOutcome, RtcOutcome, TlsProbeResult, WifiConnectResult } from './types.js';
 
 /** Host ms on top of the whole attempt's budget before it is abandoned. */
 const ATTEMPT_MARGIN_MS = 2_000;
@@ -41,6 +41,9 @@ export interface AttemptEnvironment {
   readonly timeZone?: string | undefined;
   /** A transcript for the attempt (the run store's), or none. */
   openTranscript?(attempt: PlannedAttempt): AttemptTranscript;
+  /** Written into every record: which board ran the attempt and its firmware (`sys.version`). */
+  readonly boardTag?: BoardTag;
+  readonly firmware?: string | null;
 }
 
 interface Steps {
@@ -126,6 +129,9 @@ export async function runAttempt(env: AttemptEnvironment, planned: PlannedAttemp
     iteration: planned.iteration,
     startedAt,
     durationMs: Math.round((performance.now() - started) * 10) / 10,
+    ...(env.boardTag === undefined ? {} : { board: env.boardTag }),
+    ...(env.firmware === undefined ? {} : { firmware: env.firmware }),
+    mode: 'interactive',
     boardMs: steps.boardTimed ? steps.boardMs : null,
     reset: steps.reset,
     rtc: steps.rtc,

@@ -21,7 +21,7 @@ import { buildManifest, hashCanonical, readManifest } from './records/manifest.j
 import { createRun, openRunForResume, type ResumeState, type RunStore } from './records/run-store.js';
 import { Redactor, type Secret } from './redact.js';
 import { CampaignRunner, type RunEnd } from './runner.js';
-import type { AttemptRecord, CellFacets, ServedCertificateSet } from './types.js';
+import type { AttemptRecord, BoardTag, CellFacets, ServedCertificateSet } from './types.js';
 import type { CertificateSet } from '../pki/index.js';
 
 export interface CampaignEvents {
@@ -48,6 +48,8 @@ export interface RunCampaignOptions {
   /** Pins the zone of host:local (tests); the host's zone otherwise. */
   readonly timeZone?: string | undefined;
   readonly events?: CampaignEvents;
+  /** A board already open (a bisect keeps one board across its steps): used instead of `board.port`, and left open. */
+  readonly board?: CampaignBoard | undefined;
 }
 
 export interface CampaignResult {
@@ -160,7 +162,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
     servers.setLogDir(store.dir);
 
     const power = defaultPowerFor(loaded);
-    board = await openCampaignBoard({
+    board = options.board ?? await openCampaignBoard({
       spec: config.board.port,
       ...(world === undefined ? {} : { world: world.world, seed }),
       ...(config.board.profile === undefined ? {} : { profile: config.board.profile }),
@@ -229,6 +231,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
     events.start?.({ runDir: store.dir, runId: store.runId, plan, resumed, run });
 
     const cells = new Map<string, Cell>(plan.cells.map((cell) => [cell.id, cell]));
+    const boardTag: BoardTag = { label: openedBoard.port, serialNumber: openedBoard.serialNumber ?? null, uniqueId: preflight.identity.uniqueId ?? null };
     const runStore = store;
     const apHooks = new ApHookState(config.accessPoints, (text) => events.message?.(text), signal);
     const runner = new CampaignRunner({
@@ -252,6 +255,8 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
             timeouts: config.timeouts,
             ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
             openTranscript: config.transcripts.keep === 'none' ? undefined : (attempt) => runStore.openTranscript(attempt),
+            boardTag,
+            firmware: preflight.identity.version,
           },
           planned,
           attemptSignal,
@@ -291,7 +296,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
     await store?.close(signal.aborted ? 'interrupted' : 'stopped').catch(() => undefined);
     throw error;
   } finally {
-    await board?.close().catch(() => undefined);
+    if (options.board === undefined) await board?.close().catch(() => undefined);
     await servers.close();
   }
 }
@@ -300,6 +305,7 @@ function cellFacets(cell: Cell): CellFacets {
   const { wifi } = cell;
   return {
     id: cell.id,
+    mode: 'interactive',
     reset: cell.reset,
     wifi:
       wifi === null

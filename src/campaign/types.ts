@@ -18,6 +18,22 @@ export type RtcMode =
 export type TlsApi = 'SSLContext' | 'wrap_socket' | 'tls';
 export const TLS_APIS: readonly TlsApi[] = ['SSLContext', 'wrap_socket', 'tls'];
 
+/**
+ * `interactive`: the harness drives every step over the raw REPL. `standalone`: a boot runner on the
+ * board (`main.py`) runs the probes after a power-cycle while the host stays silent (issue 6/9).
+ */
+export type ExecutionMode = 'interactive' | 'standalone';
+export const EXECUTION_MODES: readonly ExecutionMode[] = ['interactive', 'standalone'];
+
+/** Which board ran an attempt. A rack run has several; a single-board run tags its one board too. */
+export interface BoardTag {
+  /** The inventory label, or the port spec for a board not in an inventory. */
+  readonly label: string;
+  readonly serialNumber: string | null;
+  /** machine.unique_id() as hex. */
+  readonly uniqueId: string | null;
+}
+
 /** `fresh`: disconnect and deinit first; `as-is`: connect on whatever state the board is in. */
 export type ConnectMode = 'fresh' | 'as-is';
 
@@ -175,6 +191,17 @@ export interface AttemptRecord {
   readonly iteration: number;
   readonly startedAt: string;
   readonly durationMs: number;
+  /** The board that ran it (absent in records written before rack runs existed). */
+  readonly board?: BoardTag;
+  /** `sys.version` of the firmware the board ran (absent in older records). */
+  readonly firmware?: string | null;
+  /** Absent means interactive (records written before standalone mode existed). */
+  readonly mode?: ExecutionMode;
+  /**
+   * Standalone mode: which side saw the attempt — the board's flash log and the network report
+   * (`both`), only the board's log (`board`), or only the server (`server`). Absent when interactive.
+   */
+  readonly seenBy?: 'both' | 'board' | 'server';
   /** Time the board spent in the device scripts (by its ticks_ms), so harness overhead = durationMs − boardMs. */
   readonly boardMs: number | null;
   readonly reset: ResetOutcome | null;
@@ -213,6 +240,8 @@ export interface ServerView {
  */
 export interface CellFacets {
   readonly id: string;
+  /** Absent in manifests written before standalone mode existed: interactive. */
+  readonly mode?: ExecutionMode;
   readonly reset: ResetMode;
   readonly wifi: {
     /** The variant's name in the cell id, and the access point it joins. */
