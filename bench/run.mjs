@@ -308,6 +308,8 @@ async function main() {
   process.stdout.write(`\n${await benchEchoServer({ progress })}\n`);
   process.stdout.write(`\n${await benchCampaign({ progress })}\n`);
   process.stdout.write(`\n${await benchReport({ progress })}\n`);
+  process.stdout.write(`\n${await (await import('./history.mjs')).benchHistory({ progress })}\n`);
+  process.stdout.write(`\n${await (await import('./rack.mjs')).benchRack({ progress })}\n`);
 }
 
 main().catch((error) => {

@@ -22,7 +22,12 @@ export type ErrorCode =
   | 'DEVICE_HUNG'
   | 'SCRIPT_OUTPUT_INVALID'
   | 'PREFLIGHT_FAILED'
-  | 'POWER_FAILED';
+  | 'POWER_FAILED'
+  | 'UF2_INVALID'
+  | 'FIRMWARE_MISMATCH'
+  | 'FLASH_FAILED'
+  | 'GATE_INFRASTRUCTURE'
+  | 'STANDALONE_RESTORE_FAILED';
 
 /** Which wait ran out. Each phase has its own named timeout option. */
 export type TimeoutPhase =
@@ -216,9 +221,11 @@ export function exitCodeFor(error: unknown): number {
   if (!isHarnessError(error)) return 3;
   switch (error.code) {
     case 'EXEC_ERROR':
+    case 'FIRMWARE_MISMATCH':
       return 1;
     case 'USAGE':
     case 'CONFIG_INVALID':
+    case 'UF2_INVALID':
       return 2;
     default:
       return 3;

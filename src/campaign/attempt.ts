@@ -44,6 +44,8 @@ export interface AttemptEnvironment {
   /** Written into every record: which board ran the attempt and its firmware (`sys.version`). */
   readonly boardTag?: BoardTag;
   readonly firmware?: string | null;
+  /** Added to the attempt's number for a simulated board's per-attempt randomness (see RunCampaignOptions). */
+  readonly attemptNumberBase?: number;
 }
 
 interface Steps {
@@ -92,7 +94,7 @@ export async function runAttempt(env: AttemptEnvironment, planned: PlannedAttemp
   const set = cell.certs === null ? undefined : env.servers.sets.get(cell.certs);
   const budget = AbortSignal.timeout(stepTimeoutMs(board, env.timeouts.attemptMs, ATTEMPT_MARGIN_MS));
   try {
-    board.beginAttempt(planned.seq);
+    board.beginAttempt((env.attemptNumberBase ?? 0) + planned.seq);
     await runSteps(env, cell, planned, AbortSignal.any([signal, budget]), steps);
   } catch (error) {
     if (signal.aborted) throw error;
@@ -101,7 +103,7 @@ export async function runAttempt(env: AttemptEnvironment, planned: PlannedAttemp
       : harnessErrorOf(error);
     if (budget.aborted || isUnresponsiveError(error) || steps.harnessError.code === 'TRANSPORT_LOST') {
       try {
-        const recovery = await recoverHungBoard(board, { ...env.resetOptions, signal });
+        const recovery = await recoverHungBoard(board, { reconnectTimeoutMs: env.timeouts.resetMs, ...env.resetOptions, signal });
         transcript?.write(`\n[harness] board recovered: ${recovery.escalations.join(' → ')}\n`);
       } catch (hung) {
         if (signal.aborted) throw hung;

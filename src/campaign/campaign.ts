@@ -9,6 +9,7 @@ import type { RunInfo } from '../report/run-info.js';
 import type { ExitReason, RunExit } from '../report/summary-json.js';
 import { DEFAULT_WORLD, loadWorld, type World } from '../sim/world.js';
 import { runAttempt } from './attempt.js';
+import { startStandaloneSession, type StandaloneSession } from './standalone/index.js';
 import { openCampaignBoard, type CampaignBoard } from './board/campaign-board.js';
 import { configHash, isSimBoard, resolveSecrets, type LoadedCampaign } from './config/index.js';
 import { startCampaignServers, type CampaignServers } from './echo-servers.js';
@@ -17,11 +18,13 @@ import { runApCommand } from './ap-commands.js';
 import { createPowerDriver, scaledClock, type PowerDriver } from './power/index.js';
 import type { Terminal } from './power/manual.js';
 import { runPreflight, type PreflightCheck, type PreflightReport } from './preflight.js';
-import { buildManifest, hashCanonical, readManifest } from './records/manifest.js';
+import { buildManifest, hashCanonical, readManifest, writeManifest } from './records/manifest.js';
 import { createRun, openRunForResume, type ResumeState, type RunStore } from './records/run-store.js';
 import { Redactor, type Secret } from './redact.js';
 import { CampaignRunner, type RunEnd } from './runner.js';
 import type { AttemptRecord, BoardTag, CellFacets, ServedCertificateSet } from './types.js';
+import type { RackMember } from './rack/member.js';
+import type { ResetOptions } from './resets/index.js';
 import type { CertificateSet } from '../pki/index.js';
 
 export interface CampaignEvents {
@@ -50,6 +53,15 @@ export interface RunCampaignOptions {
   readonly events?: CampaignEvents;
   /** A board already open (a bisect keeps one board across its steps): used instead of `board.port`, and left open. */
   readonly board?: CampaignBoard | undefined;
+  /** Set by the rack (`runRackCampaign`): this call runs one board of a multi-board run. */
+  readonly rackMember?: RackMember | undefined;
+  /** How resets and hung-board recovery wait (host ms); defaults suit real boards. */
+  readonly resetOptions?: ResetOptions | undefined;
+  /**
+   * Added to each attempt's number when a simulated board draws its randomness: a bisect runs the
+   * same plan on one board once per build, and each build must get fresh draws.
+   */
+  readonly attemptNumberBase?: number | undefined;
 }
 
 export interface CampaignResult {
@@ -133,7 +145,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
     setNames: usedCertSets(plan),
     bindHost: config.server.bind ?? (world === undefined ? '0.0.0.0' : '127.0.0.1'),
     dnsName: config.server.host,
-    basePort: config.server.port,
+    basePort: config.server.port === 0 ? 0 : config.server.port + (options.rackMember?.serverPortOffset ?? 0),
   });
   const redactor = new Redactor([...secrets.secretValues(), ...keySecrets(servers)]);
   const planHash = configHash({ ...config, maxDuration: undefined }, redactor);
@@ -151,7 +163,10 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
       keepTranscript: (record: AttemptRecord) => !isSuccess(plan, record),
     };
     let resumed: ResumeState | null = null;
-    if (options.resumeDir === undefined) {
+    if (options.rackMember !== undefined) {
+      store = options.rackMember.store;
+      resumed = options.rackMember.resumed;
+    } else if (options.resumeDir === undefined) {
       store = await createRun({ ...storeOptions, baseDir: options.reportsDir });
     } else {
       const opened = await openRunForResume(options.resumeDir, storeOptions);
@@ -159,7 +174,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
       resumed = opened.resume;
       if (resumed.torn !== null) events.message?.(`resume: cut a torn last line off attempts.jsonl (that attempt runs again)`);
     }
-    servers.setLogDir(store.dir);
+    servers.setLogDir(options.rackMember?.boardDir ?? store.dir);
 
     const power = defaultPowerFor(loaded);
     board = options.board ?? await openCampaignBoard({
@@ -226,12 +241,16 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
         },
         redactor,
       );
-      await store.writeManifest(manifest);
+      if (options.rackMember === undefined) await store.writeManifest(manifest);
+      else {
+        await writeManifest(options.rackMember.boardDir, manifest, redactor);
+        await options.rackMember.ready(manifest);
+      }
     }
     events.start?.({ runDir: store.dir, runId: store.runId, plan, resumed, run });
 
     const cells = new Map<string, Cell>(plan.cells.map((cell) => [cell.id, cell]));
-    const boardTag: BoardTag = { label: openedBoard.port, serialNumber: openedBoard.serialNumber ?? null, uniqueId: preflight.identity.uniqueId ?? null };
+    const boardTag: BoardTag = { label: options.rackMember?.label ?? openedBoard.port, serialNumber: openedBoard.serialNumber ?? null, uniqueId: preflight.identity.uniqueId ?? null };
     const runStore = store;
     const apHooks = new ApHookState(config.accessPoints, (text) => events.message?.(text), signal);
     const runner = new CampaignRunner({
@@ -240,11 +259,16 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
       sink: { append: (record) => runStore.append(record) },
       signal,
       maxDurationMs: config.maxDuration,
+      ...(options.rackMember === undefined
+        ? {}
+        : { board: options.rackMember.label, quarantineAfter: options.rackMember.quarantineAfter, gate: options.rackMember.gate }),
       runAttempt: async (planned, attemptSignal) => {
         const cell = cells.get(planned.cell);
         await apHooks.use(cell?.wifi?.ap.name);
+        await options.rackMember?.beforeAttempt(openedBoard, attemptSignal);
         await runStore.beginAttempt(planned);
-        return runAttempt(
+        // Standalone cells run on the boot runner (power cycle, silent host); the record is the same shape.
+        return (cell?.mode === 'standalone' && standalone !== undefined ? standalone.runAttempt : runAttempt)(
           {
             runId: runStore.runId,
             board: openedBoard,
@@ -253,10 +277,12 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
             serverHost: config.server.host,
             password,
             timeouts: config.timeouts,
+            ...(options.resetOptions === undefined ? {} : { resetOptions: options.resetOptions }),
             ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
-            openTranscript: config.transcripts.keep === 'none' ? undefined : (attempt) => runStore.openTranscript(attempt),
+            openTranscript: config.transcripts.keep === 'none' ? undefined : (attempt) => runStore.openTranscript({ ...attempt, ...(options.rackMember === undefined ? {} : { board: options.rackMember.label }) }),
             boardTag,
             firmware: preflight.identity.version,
+            attemptNumberBase: options.attemptNumberBase ?? 0,
           },
           planned,
           attemptSignal,
@@ -265,17 +291,34 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
     });
     runner.on('attempt-start', (attempt) => events.attemptStart?.(attempt));
     runner.on('attempt', (record) => events.attempt?.(record));
+    const standalone: StandaloneSession | undefined = plan.cells.some((cell) => cell.mode === 'standalone')
+      ? await startStandaloneSession({
+          board: openedBoard,
+          runId: runStore.runId,
+          // Each board of a rack keeps its own backups and listens on its own port.
+          runDir: options.rackMember?.boardDir ?? runStore.dir,
+          bindHost: servers.host,
+          reportPort: config.standalone.reportPort === 0 ? 0 : config.standalone.reportPort + (options.rackMember?.serverPortOffset ?? 0),
+          settings: config.standalone,
+          signal,
+        })
+      : undefined;
     let outcome;
     try {
       outcome = await runner.run();
     } finally {
       await apHooks.release();
+      await standalone?.finish().catch((error: unknown) => {
+        events.message?.(`standalone: putting the board's own files back failed (${error instanceof Error ? error.message : String(error)}); run picow-harness standalone --restore`);
+      });
     }
 
-    await store.close(outcome.end === 'completed' ? 'completed' : outcome.end === 'interrupted' ? 'interrupted' : 'stopped');
+    if (options.rackMember === undefined) await store.close(outcome.end === 'completed' ? 'completed' : outcome.end === 'interrupted' ? 'interrupted' : 'stopped');
     // Every report, the expectations and the exit come from the records on disk, exactly as
     // `picow-harness report RUN` makes them; only how the run ended is this invocation's to say.
+    // A rack board's reports cover its records only, under boards/<label>/.
     const reports = await rebuildReports(store.dir, {
+      ...(options.rackMember === undefined ? {} : { board: options.rackMember.label }),
       exit: (failedExpectations) => exitFor(outcome.end, failedExpectations, outcome.error),
       startedAt: run.startedAt,
       finishedAt: new Date().toISOString(),
@@ -293,7 +336,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
       reports: reports.paths,
     };
   } catch (error) {
-    await store?.close(signal.aborted ? 'interrupted' : 'stopped').catch(() => undefined);
+    if (options.rackMember === undefined) await store?.close(signal.aborted ? 'interrupted' : 'stopped').catch(() => undefined);
     throw error;
   } finally {
     if (options.board === undefined) await board?.close().catch(() => undefined);
@@ -305,7 +348,7 @@ function cellFacets(cell: Cell): CellFacets {
   const { wifi } = cell;
   return {
     id: cell.id,
-    mode: 'interactive',
+    mode: cell.mode,
     reset: cell.reset,
     wifi:
       wifi === null

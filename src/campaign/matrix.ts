@@ -4,7 +4,7 @@ import type { CertificateSetName } from '../pki/sets.js';
 import { randomStream } from '../sim/random.js';
 import type { AccessPointConfig, CampaignConfig, PmName, WifiVariantConfig } from './config/schema.js';
 import { formatDuration } from './config/units.js';
-import type { ConnectMode, ResetMode, RtcMode, TlsApi } from './types.js';
+import type { ConnectMode, ExecutionMode, ResetMode, RtcMode, TlsApi } from './types.js';
 
 /**
  * The campaign's axes → cells (one combination of conditions each, with a stable readable id such
@@ -30,6 +30,8 @@ export interface CellWifi {
 
 export interface Cell {
   readonly id: string;
+  /** `interactive` (the harness drives each step) or `standalone` (the boot runner, host silent). */
+  readonly mode: ExecutionMode;
   /** `none` when the config has no resets axis. */
   readonly reset: ResetMode;
   /** null: no Wi-Fi step (no wifi axis). */
@@ -90,6 +92,33 @@ function cellWifi(variant: WifiVariantConfig, accessPoints: readonly AccessPoint
 
 const COLD: Cell['rtc'] = { text: 'cold', mode: { kind: 'cold' } };
 
+/** Ids of standalone cells start with this; interactive ids stay as they were before modes existed. */
+export const STANDALONE_PREFIX = 'standalone/';
+
+/** The clock modes the boot runner has (the host is silent, so it cannot set the clock itself). */
+export function isStandaloneRtc(mode: RtcMode): boolean {
+  return mode.kind === 'cold' || mode.kind === 'ntp';
+}
+
+/**
+ * The standalone twins of the interactive cells: every attempt starts with a power cycle (so the
+ * resets axis collapses to `power-cycle`), and only the runner's clock modes (cold, ntp) exist.
+ */
+function standaloneCells(interactive: readonly Cell[], hasResetAxis: boolean): Cell[] {
+  const seen = new Set<string>();
+  const cells: Cell[] = [];
+  for (const cell of interactive) {
+    if (!isStandaloneRtc(cell.rtc.mode) || cell.wifi === null) continue;
+    const segments = cell.id.split('/');
+    if (hasResetAxis) segments[0] = 'power-cycle';
+    const id = STANDALONE_PREFIX + segments.join('/');
+    if (seen.has(id)) continue;
+    seen.add(id);
+    cells.push({ ...cell, id, mode: 'standalone', reset: 'power-cycle' });
+  }
+  return cells;
+}
+
 /** Every combination of the axes, resets outermost, in the order the config lists each axis. */
 export function buildCells(config: CampaignConfig): Cell[] {
   const { matrix } = config;
@@ -111,6 +140,7 @@ export function buildCells(config: CampaignConfig): Cell[] {
             const id = [reset.label, wifi.label, set.label, api.label, rtc.label].filter((part) => part !== undefined).join('/');
             cells.push({
               id,
+              mode: 'interactive',
               reset: reset.value,
               wifi: wifi.value === null ? null : cellWifi(wifi.value, config.accessPoints),
               certs: set.value,
@@ -119,7 +149,12 @@ export function buildCells(config: CampaignConfig): Cell[] {
               successClass: set.value !== null ? 'tls.ok' : wifi.value !== null ? 'wifi.ok' : null,
             });
           }
-  return cells;
+  const modes = matrix.modes ?? ['interactive'];
+  const standalone = modes.includes('standalone') ? standaloneCells(cells, matrix.resets !== undefined) : [];
+  if (modes.includes('standalone') && standalone.length === 0) {
+    throw new UsageError('matrix.modes: standalone cells need the wifi axis and an rtc mode the boot runner has (cold or ntp)', { option: 'matrix.modes' });
+  }
+  return [...(modes.includes('interactive') ? cells : []), ...standalone];
 }
 
 function escapeRegExp(text: string): string {

@@ -1,22 +1,28 @@
 import yargs from 'yargs';
 import { exitCodeFor, isHarnessError } from '../errors.js';
 import type { CliContext, RegisteredCommand } from './command.js';
+import { bisectCommand } from './commands/bisect.js';
 import { certsCommand } from './commands/certs.js';
 import { devicesCommand } from './commands/devices.js';
 import { execCommand } from './commands/exec.js';
+import { flashCommand } from './commands/flash.js';
+import { firmwareCommand } from './commands/firmware.js';
+import { gateCommand } from './commands/gate.js';
+import { historyCommand } from './commands/history.js';
 import { infoCommand } from './commands/info.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { serveCommand } from './commands/serve.js';
 import { simCommand } from './commands/sim.js';
 import { smokeCommand } from './commands/smoke.js';
+import { standaloneCommand } from './commands/standalone.js';
 import { writeLine, type CliIo } from './io.js';
 import { withGlobalOptions } from './options.js';
 
 export const PROGRAM = 'picow-harness';
 
 /** The command table. Each module holds its options and a handler that calls the library. */
-export const COMMANDS: readonly RegisteredCommand[] = [runCommand, reportCommand, execCommand, infoCommand, devicesCommand, simCommand, smokeCommand, certsCommand, serveCommand];
+export const COMMANDS: readonly RegisteredCommand[] = [runCommand, reportCommand, execCommand, infoCommand, devicesCommand, simCommand, smokeCommand, certsCommand, firmwareCommand, serveCommand, gateCommand, historyCommand, standaloneCommand, flashCommand, bisectCommand];
 
 /** Exit code when the user stopped a command with Ctrl-C (128 + SIGINT). */
 const INTERRUPTED_EXIT_CODE = 130;

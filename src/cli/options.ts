@@ -22,7 +22,7 @@ export function withGlobalOptions<T>(yargs: Argv<T>): Argv<T & GlobalArgs> {
       requiresArg: true,
       global: true,
       group: GLOBAL_GROUP,
-      describe: `auto | PATH | id:SERIAL | sim[:PROFILE] | tcp://HOST:PORT (env ${PORT_ENV}; default auto)`,
+      describe: `auto | PATH | id:SERIAL | sim[:PROFILE] | tcp://HOST:PORT | rfc2217://HOST:PORT (env ${PORT_ENV}; default auto)`,
     })
     .option('world', { type: 'string', requiresArg: true, global: true, group: GLOBAL_GROUP, describe: 'simulator world file, YAML or JSON' })
     .option('seed', { type: 'string', requiresArg: true, global: true, group: GLOBAL_GROUP, describe: "simulator seed, a whole number (default: the world's seed, 0)" })

@@ -5,12 +5,13 @@
  * not of records (apart from the tally's timing values, one number per measured attempt, which the
  * percentiles need).
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { evaluateExpectations, parseExpectationRule, type Expectation, type ExpectationRule } from '../campaign/expect.js';
 import { readStatus, type RunStatus } from '../campaign/records/status-file.js';
+import { MANIFEST_FILE } from '../campaign/records/manifest.js';
 import { writeFileAtomic } from '../campaign/records/durable-fs.js';
 import type { AttemptRecord } from '../campaign/types.js';
 import { FindingsAccumulator } from '../results/findings/index.js';
@@ -40,7 +41,21 @@ export interface RebuildOptions {
   readonly finishedAt?: string | null;
   /** Notes about the data (a torn last line, cells derived from records), as they are made. */
   readonly onNote?: (text: string) => void;
+  /**
+   * A rack run's per-board report: only this board's records, written to `<run>/boards/<label>/`
+   * (whose manifest.json, when there, describes the board).
+   */
+  readonly board?: string;
+  /** A rack run's merged rebuild also rebuilds each board's reports (default true; the rack itself has just made them). */
+  readonly perBoard?: boolean;
 }
+
+/** Where a rack run keeps each board's manifest and reports. */
+export function boardReportDir(runDir: string, label: string): string {
+  return join(runDir, BOARDS_DIR, label);
+}
+
+export const BOARDS_DIR = 'boards';
 
 export interface RebuiltReports {
   readonly runDir: string;
@@ -56,16 +71,17 @@ export interface RebuiltReports {
 class SeenAttempts {
   private readonly byCell = new Map<string, Uint32Array>();
 
-  /** True the first time (cell, iteration) is offered. */
-  firstTime(cell: string, iteration: number): boolean {
-    let bits = this.byCell.get(cell) ?? new Uint32Array(4);
+  /** True the first time (cell, iteration) is offered — per board: in a rack run every board runs every attempt. */
+  firstTime(cell: string, iteration: number, board?: string): boolean {
+    const key = board === undefined ? cell : `${board}\u0000${cell}`;
+    let bits = this.byCell.get(key) ?? new Uint32Array(4);
     const word = iteration >>> 5;
     if (word >= bits.length) {
       const grown = new Uint32Array(Math.max(word + 1, bits.length * 2));
       grown.set(bits);
       bits = grown;
     }
-    this.byCell.set(cell, bits);
+    this.byCell.set(key, bits);
     const mask = 1 << (iteration & 31);
     if (((bits[word] as number) & mask) !== 0) return false;
     bits[word] = (bits[word] as number) | mask;
@@ -75,7 +91,7 @@ class SeenAttempts {
 
 async function* uniqueRecords(records: AsyncIterable<AttemptRecord>): AsyncIterable<AttemptRecord> {
   const seen = new SeenAttempts();
-  for await (const record of records) if (seen.firstTime(record.cell, record.iteration)) yield record;
+  for await (const record of records) if (seen.firstTime(record.cell, record.iteration, record.board?.label)) yield record;
 }
 
 const ruleSchema = z.union([
@@ -175,8 +191,10 @@ function plannedCells(data: RunData): PlannedCell[] {
 }
 
 /** Rebuilds every report of the run in `dir` from its manifest.json and attempts.jsonl. */
-export async function rebuildReports(dir: string, options: RebuildOptions = {}): Promise<RebuiltReports> {
-  const data = await openRunData(dir, options.onNote === undefined ? {} : { onNote: options.onNote });
+export async function rebuildReports(runDir: string, options: RebuildOptions = {}): Promise<RebuiltReports> {
+  const opened = await openRunData(runDir, options.onNote === undefined ? {} : { onNote: options.onNote });
+  const dir = options.board === undefined ? runDir : boardReportDir(runDir, options.board);
+  const data = options.board === undefined ? opened : await boardView(opened, options.board, dir);
   const expectationRules = manifestExpectations(data);
   const plan = plannedCells(data);
   const okClassByCell = new Map(plan.map((cell) => [cell.id, cell.okClass]));
@@ -188,7 +206,7 @@ export async function rebuildReports(dir: string, options: RebuildOptions = {}):
   const seen = new SeenAttempts();
   for await (const record of data.records()) {
     tallier.add(record);
-    if (!seen.firstTime(record.cell, record.iteration)) continue;
+    if (!seen.firstTime(record.cell, record.iteration, record.board?.label)) continue;
     findings.add(record);
     timelines.add(record);
   }
@@ -205,7 +223,7 @@ export async function rebuildReports(dir: string, options: RebuildOptions = {}):
     })),
   );
   const tally = tallier.result(expectations);
-  const [status, previous] = await Promise.all([readStatus(dir).catch(() => null), readPreviousSummary(dir)]);
+  const [status, previous] = await Promise.all([readStatus(runDir).catch(() => null), readPreviousSummary(dir)]);
   const failedExpectations = expectations.filter((outcome) => !outcome.held).length;
   const exit = typeof options.exit === 'function' ? options.exit(failedExpectations) : options.exit ?? deriveExit(status, previous, failedExpectations);
   const run = runInfoOf(data, status, previous, options);
@@ -216,10 +234,37 @@ export async function rebuildReports(dir: string, options: RebuildOptions = {}):
   const paths: AllReportPaths = { ...machine, summaryMd: join(dir, SUMMARY_MD_FILE), reportHtml: join(dir, REPORT_HTML_FILE) };
   await writeFileAtomic(paths.summaryMd, formatSummaryMarkdown(reportData));
   await writeFileAtomic(paths.reportHtml, formatReportHtml(reportData));
+  if (options.board === undefined && options.perBoard !== false) {
+    for (const label of rackBoardLabels(data)) {
+      const started = await stat(join(boardReportDir(runDir, label), MANIFEST_FILE)).then(() => true, () => false);
+      if (started) await rebuildReports(runDir, { board: label, ...(options.onNote === undefined ? {} : { onNote: options.onNote }) });
+    }
+  }
   return { runDir: dir, run, exit, tally, findings: found, paths, notes: [...data.notes] };
+}
+
+/** The boards of a rack run as its manifest lists them (none for a single-board run). */
+function rackBoardLabels(data: RunData): string[] {
+  const rack = (data.manifest.extra as { rack?: { boards?: { label?: unknown }[] } } | undefined)?.rack;
+  if (!Array.isArray(rack?.boards)) return [];
+  return rack.boards.map((entry) => entry.label).filter((label): label is string => typeof label === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(label));
 }
 
 function runFirmware(data: RunData): string | null {
   const version = data.manifest.board.firmware?.version;
   return typeof version === 'string' && version !== '' ? version : null;
+}
+
+/** One board's records of a rack run, described by the board's own manifest when it has one. */
+async function boardView(data: RunData, label: string, boardDir: string): Promise<RunData> {
+  const own = await stat(join(boardDir, MANIFEST_FILE)).then(() => openRunData(boardDir), () => undefined);
+  const records = (): AsyncIterable<AttemptRecord> => ({
+    async *[Symbol.asyncIterator]() {
+      for await (const record of data.records()) if (record.board?.label === label) yield record;
+    },
+  });
+  await mkdir(boardDir, { recursive: true });
+  // The board's manifest plans iterations per board; the run's, iterations × boards.
+  const described = own === undefined ? {} : { manifest: own.manifest, manifestFile: own.manifestFile, cells: own.cells, plannedIterations: own.plannedIterations };
+  return { ...data, ...described, records };
 }

@@ -118,8 +118,13 @@ interface ClassAccumulator {
   firstSeq: number;
 }
 
+/** An attempt's place in its cell: the iteration, per board (in a rack run every board runs every iteration). */
+function attemptSlot(record: AttemptRecord): string {
+  return record.board === undefined ? String(record.iteration) : `${record.board.label}#${record.iteration}`;
+}
+
 class CellAccumulator {
-  readonly iterations = new Set<number>();
+  readonly iterations = new Set<string>();
   readonly classes = new Map<string, ClassAccumulator>();
   readonly reached = new Map<string, number>();
   readonly timeToIpMs: number[] = [];
@@ -129,7 +134,7 @@ class CellAccumulator {
   sawTls = false;
 
   add(record: AttemptRecord): void {
-    this.iterations.add(record.iteration);
+    this.iterations.add(attemptSlot(record));
     const example: AttemptExample = {
       seq: record.seq,
       iteration: record.iteration,
@@ -183,7 +188,7 @@ export class Tallier {
       cell = new CellAccumulator();
       this.cells.set(record.cell, cell);
     }
-    if (cell.iterations.has(record.iteration)) {
+    if (cell.iterations.has(attemptSlot(record))) {
       this.duplicates += 1;
       return;
     }

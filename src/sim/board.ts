@@ -17,11 +17,14 @@ import {
   type ReplMode,
 } from './channel.js';
 import { apiSurface } from './api-surface.js';
+import { SimBootselDrive } from './bootsel-drive.js';
+import { micropythonTagOf } from '../firmware/binary-info.js';
+import { parseUf2 } from '../firmware/uf2.js';
 import { Flash, FlashError } from './flash.js';
 import { BoardHardware } from './hw/board-hardware.js';
 import type { BoardContext } from './hw/context.js';
 import { randomStream } from './random.js';
-import { RP2_BOOT_EPOCH_MS, findProfile, type FirmwareProfile } from './profiles.js';
+import { PROFILES, RP2_BOOT_EPOCH_MS, findProfile, type FirmwareProfile } from './profiles.js';
 import { UsbCdc } from './usb-cdc.js';
 import { UsbInEndpoint } from './usb-in-endpoint.js';
 import type { CpuData, CpuHardware } from './worker/main.js';
@@ -49,6 +52,8 @@ export interface SimBoardOptions {
   readonly world?: World;
   /** Model of the MicroPython GC heap (bytes): what gc.mem_free() and mbedTLS's allocations see. */
   readonly heapBytes?: number;
+  /** The host folder that is the RPI-RP2 drive while in BOOTSEL (empty or absent); default `<temp dir>/RPI-RP2`. */
+  readonly bootselFolder?: string;
 }
 
 /** Model: a Pico W's GC heap (RP2040 RAM minus firmware data, cyw43/lwIP buffers and stack) and what boot uses of it. */
@@ -63,6 +68,12 @@ export interface SimBoardEvents {
   phase: [CpuPhase];
   /** The board left for its USB bootloader (machine.bootloader()): no serial port until a reset. */
   bootloader: [];
+  /** The BOOTSEL mass-storage drive is mounted on the host at `path` (see `bootselDrive`). */
+  'bootsel-drive': [{ path: string }];
+  /** What the boot ROM did with a file written to the drive (taken, ignored, not runnable here). */
+  'bootsel-log': [{ message: string }];
+  /** A UF2 was taken: the board now holds this firmware and reboots into it. */
+  'firmware-flashed': [{ profile: string; file: string }];
 }
 
 const DEFAULT_ENUMERATION_DELAY_MS = 800;
@@ -91,7 +102,7 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
   readonly name: string;
   readonly uniqueId: Uint8Array;
   readonly serialNumber: string;
-  readonly profile: FirmwareProfile;
+  private firmware: FirmwareProfile;
   readonly flash: Flash;
   readonly cdc: UsbCdc;
   readonly timeScale: number;
@@ -117,14 +128,17 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
   private readonly seed: number;
   private attemptValue = 0;
   private readonly streamDraws = new Map<string, number>();
-  private readonly cpuHardware: CpuHardware;
+  private cpuHardware: CpuHardware;
+  private readonly drive: SimBootselDrive;
+  private driveTimer: NodeJS.Timeout | undefined;
+  private readonly bootromLog: string[] = [];
   /** The radio, network stack, TLS and machine peripherals (main thread). */
   readonly hardware: BoardHardware;
 
   constructor(options: SimBoardOptions = {}) {
     super();
     this.name = options.name ?? 'pico';
-    this.profile = typeof options.profile === 'object' ? options.profile : findProfile(options.profile);
+    this.firmware = typeof options.profile === 'object' ? options.profile : findProfile(options.profile);
     this.timeScale = options.timeScale ?? 1;
     if (!(this.timeScale > 0)) throw new SimError(`time scale must be positive, got ${this.timeScale}`);
     if (options.serialNumber !== undefined) {
@@ -161,11 +175,25 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
       },
       resetCause: () => (this.causeValue === 'power-on' ? 1 : 3),
     });
+    this.drive = new SimBootselDrive({
+      folder: options.bootselFolder,
+      onComplete: (file, bytes) => this.bootromTakes(file, bytes),
+      onLog: (message) => this.bootromSays(message),
+    });
+  }
+
+  /** The firmware in flash now: set at construction, replaced by a UF2 copied to the BOOTSEL drive. */
+  get profile(): FirmwareProfile {
+    return this.firmware;
   }
 
   private context(): BoardContext {
+    const firmware = (): FirmwareProfile => this.firmware;
     return {
-      profile: this.profile,
+      // A getter: models built at a later hard boot see the firmware flashed since.
+      get profile(): FirmwareProfile {
+        return firmware();
+      },
       serialNumber: this.serialNumber,
       uniqueId: this.uniqueId,
       timeScale: this.timeScale,
@@ -229,7 +257,8 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
   async powerOff(): Promise<void> {
     if (!this.powered) return;
     this.powered = false;
-    this.bootsel = false;
+    this.cdc.beginPhase('power-off');
+    this.leaveBootsel();
     this.usbGone('power off');
     await this.stopCpu();
     this.hardware.dispose();
@@ -240,7 +269,28 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
     return this.bootsel;
   }
 
-  /** machine.bootloader(): reset_usb_boot — the CPU stops and the serial port goes away. */
+  /** Where the BOOTSEL drive is mounted on the host while the board is in BOOTSEL (after it enumerates). */
+  get bootselDrive(): string | undefined {
+    return this.drive.path;
+  }
+
+  /**
+   * Make `folder` (empty or absent) the drive from the next BOOTSEL on, as when the host mounts
+   * the volume at a chosen mount point; undefined goes back to a temp folder.
+   */
+  useBootselFolder(folder: string | undefined): void {
+    this.drive.setFolder(folder);
+  }
+
+  /** What the boot ROM reported about files written to the drive, oldest first. */
+  get bootselLog(): readonly string[] {
+    return this.bootromLog;
+  }
+
+  /**
+   * machine.bootloader(): reset_usb_boot — the CPU stops, the serial port goes away and, one
+   * enumeration later, the RPI-RP2 drive appears (`bootsel-drive`).
+   */
   private async enterBootloader(): Promise<void> {
     if (!this.powered) return;
     this.usbGone('bootloader');
@@ -248,6 +298,56 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
     this.hardware.dispose();
     this.bootsel = true;
     this.emit('bootloader');
+    this.driveTimer = setTimeout(() => {
+      this.driveTimer = undefined;
+      if (!this.bootsel || !this.powered) return;
+      try {
+        const path = this.drive.mount();
+        this.emit('bootsel-drive', { path });
+      } catch (error) {
+        this.bootromSays(`the drive could not be mounted: ${(error as Error).message}`);
+      }
+    }, this.enumerationDelayMs / this.timeScale);
+  }
+
+  /** Leaving BOOTSEL (reboot, reset, power off): the drive disappears. */
+  private leaveBootsel(): void {
+    this.bootsel = false;
+    if (this.driveTimer !== undefined) clearTimeout(this.driveTimer);
+    this.driveTimer = undefined;
+    this.drive.unmount();
+  }
+
+  private bootromSays(message: string): void {
+    this.bootromLog.push(message);
+    this.emit('bootsel-log', { message });
+  }
+
+  /**
+   * A file on the drive holds every block of a UF2: the boot ROM has written it to flash and
+   * reboots. The sim runs it when its binary-info version names a firmware profile; anything else
+   * is logged and the board stays in BOOTSEL with its previous firmware (a model: the sim cannot
+   * run arbitrary programs).
+   */
+  private bootromTakes(file: string, bytes: Uint8Array): void {
+    if (!this.bootsel || !this.powered) return;
+    let tag: string | null;
+    try {
+      tag = micropythonTagOf(parseUf2(bytes, { file }).binaryInfo);
+    } catch (error) {
+      this.bootromSays(`${file}: flashed, but it is not a program the simulator can run (${(error as Error).message}); staying in BOOTSEL`);
+      return;
+    }
+    const profile = tag === null ? undefined : PROFILES.find((candidate) => candidate.gitTag === tag);
+    if (profile === undefined) {
+      const known = PROFILES.map((candidate) => candidate.gitTag).join(', ');
+      this.bootromSays(`${file}: flashed, but its program version ${tag === null ? '(none)' : tag} names no simulated firmware (known: ${known}); staying in BOOTSEL`);
+      return;
+    }
+    this.firmware = profile;
+    this.bootromSays(`${file}: flashed MicroPython ${profile.gitTag}; rebooting`);
+    this.emit('firmware-flashed', { profile: profile.name, file });
+    this.hardBoot('watchdog');
   }
 
   /** A reset that reruns main(): `machine.reset()` (watchdog) or the RUN pin / power glitch. */
@@ -276,6 +376,8 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
 
   async dispose(): Promise<void> {
     this.powered = false;
+    this.leaveBootsel();
+    this.drive.dispose();
     this.usbGone('board removed');
     await this.stopCpu();
     this.hardware.dispose();
@@ -283,8 +385,10 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
   }
 
   private hardBoot(cause: ResetCause): void {
+    this.cdc.beginPhase(cause);
     this.causeValue = cause;
-    this.bootsel = false;
+    this.leaveBootsel();
+    this.cpuHardware = { ...this.cpuHardware, features: apiSurface(this.firmware) };
     this.hardware.hardReset();
     this.hardBoots += 1;
     this.usbStarted = false;
@@ -363,6 +467,7 @@ export class SimBoard extends EventEmitter<SimBoardEvents> {
         break;
       case 'phase':
         this.phaseValue = message.phase;
+        this.cdc.beginPhase(message.phase.kind === 'boot' ? 'boot' : message.phase.kind === 'idle' ? `idle:${message.phase.repl}` : `exec:${message.phase.context}`);
         if (message.phase.kind === 'idle') this.replMode = message.phase.repl;
         this.emit('phase', message.phase);
         break;

@@ -25,6 +25,36 @@ export interface FirmwareProfile {
   readonly buildType: string;
   readonly board: string;
   readonly mcu: string;
+  /** The cyw43 driver and radio firmware built into the image (see `Cyw43Build`); absent: the modelled defaults. */
+  readonly cyw43?: Cyw43Build;
+}
+
+/**
+ * What the simulated radio reads from the firmware image about its cyw43 driver and radio firmware
+ * (src/sim/radio/firmware.ts `radioFirmwareOf`). Every release profile below leaves these unset:
+ * unset fields are the modelled facts. A profile that sets one is a test injection (an "other
+ * build" for `bisect` tests, registered with `registerTestProfile`), never a claim about a release.
+ */
+export interface Cyw43Build {
+  /**
+   * CYW43_DEFAULT_PM: the PM value cyw43_wifi_set_up applies when the first interface comes up.
+   * Modelled fact when unset: 0xa11142 (PM_PERFORMANCE, power saving) in every release here
+   * (cyw43-driver cyw43.h; facts §10). Setting it models a build with another driver default.
+   */
+  readonly defaultPm?: number;
+  /**
+   * Test injection: the firmware's join retry behaviour. Unset fields take the world's
+   * `join.maxAttempts`, `join.refindSweeps` and `join.probesPerChannel`, which model the real
+   * firmware (its join procedure is not public).
+   */
+  readonly joinRetry?: {
+    /** Association attempts per connect() before the join is reported failed. */
+    readonly maxAttempts?: number;
+    /** Sweeps to find a hidden AP again after a lost association. */
+    readonly refindSweeps?: number;
+    /** Directed probe requests per channel per sweep when looking for a hidden SSID again. */
+    readonly probesPerChannel?: number;
+  };
 }
 
 const BOARD = 'Raspberry Pi Pico W';
@@ -52,7 +82,8 @@ function mpyHeader(subVersion: number): number {
   return MPY_VERSION | ((subVersion | (ARMV6M << 2)) << 8);
 }
 
-export const PROFILES: readonly FirmwareProfile[] = [
+/** The release profiles, oldest first, then any test profiles registered with `registerTestProfile`. */
+const CATALOGUE: FirmwareProfile[] = [
   {
     // rp2/boards/PICO_W: "Add new Pico W board" — the first nightly with Pico W support.
     name: 'v1.19.1-88',
@@ -98,6 +129,27 @@ export const PROFILES: readonly FirmwareProfile[] = [
     mcu: MCU,
   },
 ];
+
+export const PROFILES: readonly FirmwareProfile[] = CATALOGUE;
+
+/**
+ * Test injection: make `profile` a known firmware until the returned function is called: a
+ * simulated board whose BOOTSEL drive receives a UF2 naming its gitTag runs it, and `findProfile`
+ * finds it by gitTag. It is a build of a release: its `name` must be that release's, so every fact
+ * kept per release name (TLS verification, ClientHello, API surface) is the release's, and its
+ * gitTag must be new (e.g. `v1.24.1-3-g0000003`, three commits past v1.24.1). Used by tests to build
+ * firmware that differs from a release only in a documented property (`Cyw43Build`).
+ */
+export function registerTestProfile(profile: FirmwareProfile): () => void {
+  if (!CATALOGUE.some((known) => known.name === profile.name)) throw new UsageError(`test firmware ${profile.gitTag}: its name must be the release it is built from, one of ${CATALOGUE.map((p) => p.name).join(', ')}; got ${profile.name}`);
+  const clash = CATALOGUE.find((known) => known.gitTag === profile.gitTag);
+  if (clash !== undefined) throw new UsageError(`test firmware ${profile.gitTag}: the gitTag is already the profile ${clash.name}'s`);
+  CATALOGUE.push(profile);
+  return () => {
+    const index = CATALOGUE.indexOf(profile);
+    if (index >= 0) CATALOGUE.splice(index, 1);
+  };
+}
 
 /**
  * The RTC value rp2 firmware sets at every hard boot (ports/rp2/main.c: 2021-01-01 00:00:00 UTC),

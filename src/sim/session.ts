@@ -13,6 +13,8 @@ export interface SimSessionOptions {
   readonly profile?: string | undefined;
   /** Host ms to wait for the board to enumerate on the simulated USB bus. */
   readonly usbTimeoutMs?: number;
+  /** The folder that is the board's RPI-RP2 drive while in BOOTSEL (default: a temp folder; see `SimBoard.bootselDrive`). */
+  readonly bootselFolder?: string | undefined;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function startSimSession(options: SimSessionOptions = {}): Promise<
     timeScale: world.timeScale,
     enumerationDelayMs: world.board.enumerationDelayMs,
     ...(world.board.serialNumber === undefined ? {} : { serialNumber: world.board.serialNumber }),
+    ...(options.bootselFolder === undefined ? {} : { bootselFolder: options.bootselFolder }),
   });
   bus.add(board);
   const binding = new SimBinding(bus);

@@ -16,6 +16,16 @@ export interface HostActivity {
   readonly opens: number;
 }
 
+/** Host activity during one phase of the board (power-off, power-on, boot, exec:main.py, idle:friendly …). */
+export interface PhaseActivity extends HostActivity {
+  readonly phase: string;
+  /** Position in the board's phase history (0 = the first phase since the board was made). */
+  readonly index: number;
+}
+
+/** Phases remembered; older ones are dropped (their counts stay in the totals). */
+const PHASE_HISTORY = 256;
+
 /** With no host attached (DTR clear) the CDC TX FIFO keeps only the newest 256 bytes (facts §1). */
 export const DETACHED_TX_FIFO_BYTES = 256;
 /** Beyond this many unread bytes at the host, the board stops sending (the host's buffers are full). */
@@ -40,6 +50,9 @@ export class UsbCdc {
   private fifo = new Uint8Array(0);
   private pending: PendingWrite[] = [];
   private activity = { writes: 0, bytesWritten: 0, dtrChanges: 0, opens: 0 };
+  private phases: { phase: string; index: number; writes: number; bytesWritten: number; dtrChanges: number; opens: number }[] = [
+    { phase: 'created', index: 0, writes: 0, bytesWritten: 0, dtrChanges: 0, opens: 0 },
+  ];
   /** Bytes handed to the host and not yet read by it. */
   private backlog = 0;
   /** Called when a Ctrl-C reached a CPU that runs Python (the board arms its watchdog). */
@@ -67,11 +80,34 @@ export class UsbCdc {
     this.activity = { writes: 0, bytesWritten: 0, dtrChanges: 0, opens: 0 };
   }
 
+  /** From now on, host activity counts toward `phase` (the board calls this on power and CPU phase changes). */
+  beginPhase(phase: string): void {
+    const last = this.phases[this.phases.length - 1];
+    this.phases.push({ phase, index: (last?.index ?? -1) + 1, writes: 0, bytesWritten: 0, dtrChanges: 0, opens: 0 });
+    if (this.phases.length > PHASE_HISTORY) this.phases.shift();
+  }
+
+  /** Host activity per phase, oldest first; `since` (a phase index) keeps only that phase and later ones. */
+  phaseActivity(since = 0): PhaseActivity[] {
+    return this.phases.filter((entry) => entry.index >= since).map((entry) => ({ ...entry }));
+  }
+
+  /** The index of the phase under way. */
+  get currentPhaseIndex(): number {
+    return this.phases[this.phases.length - 1]?.index ?? 0;
+  }
+
+  private count(field: 'writes' | 'bytesWritten' | 'dtrChanges' | 'opens', amount = 1): void {
+    this.activity[field] += amount;
+    const current = this.phases[this.phases.length - 1];
+    if (current !== undefined) current[field] += amount;
+  }
+
   // ---- host side ----
 
   attach(host: HostEndpoint): void {
     this.host = host;
-    this.activity.opens += 1;
+    this.count('opens');
     this.setDtr(true);
     if (this.fifo.length > 0) {
       const stale = this.fifo;
@@ -102,14 +138,14 @@ export class UsbCdc {
   }
 
   setDtr(value: boolean): void {
-    if (value !== this.dtr) this.activity.dtrChanges += 1;
+    if (value !== this.dtr) this.count('dtrChanges');
     this.dtr = value;
   }
 
   /** Host → device. Resolves when every byte is in the board's RX buffers (USB flow control). */
   hostWrite(data: Uint8Array): Promise<void> {
-    this.activity.writes += 1;
-    this.activity.bytesWritten += data.length;
+    this.count('writes');
+    this.count('bytesWritten', data.length);
     if (data.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.pending.push({ data, offset: 0, resolve, reject });

@@ -9,6 +9,7 @@ import type { World } from '../sim/world.js';
 import { fromUtf8 } from '../util/bytes.js';
 import { listBoards, nativePortLister, requireBoardBySerial, resolveAuto, waitForBoard, type BoardInfo, type PortLister } from './discovery.js';
 import { formatPortSpec, type PortSpec } from './port-spec.js';
+import { Rfc2217Transport } from './rfc2217/client.js';
 import { SerialTransport } from './serial.js';
 import { TcpTransport } from './tcp.js';
 import type { Transport } from './transport.js';
@@ -64,7 +65,7 @@ export interface DeviceConnection extends EventEmitter<DeviceConnectionEvents> {
   describe(): string;
   /**
    * After a hard reset or power cycle: close the old transport, find the board again (by USB
-   * serial number for serial ports, even on another path; the same URL for TCP) and reopen it.
+   * serial number for serial ports, even on another path; the same URL for TCP and RFC 2217) and reopen it.
    */
   reconnect(options?: ReconnectOptions): Promise<Transport>;
   /** Close the transport (and stop a simulator this connection started). Idempotent. */
@@ -168,8 +169,13 @@ class SerialConnection extends BaseConnection {
   }
 }
 
-class TcpConnection extends BaseConnection {
-  constructor(transport: Transport, private readonly spec: Extract<PortSpec, { kind: 'tcp' }>, private readonly connectTimeoutMs: number | undefined) {
+/** A board behind a network address (`tcp://`, `rfc2217://`): found again by reconnecting to the same URL. */
+class NetworkConnection extends BaseConnection {
+  constructor(
+    transport: Transport,
+    private readonly openOnce: (connectTimeoutMs: number) => Promise<Transport>,
+    private readonly connectTimeoutMs: number | undefined,
+  ) {
     super(transport);
   }
 
@@ -184,7 +190,7 @@ class TcpConnection extends BaseConnection {
   protected reopen(deadline: number, options: ReconnectOptions): Promise<Transport> {
     const interval = options.pollIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS * 2;
     const connectTimeoutMs = (): number => Math.max(1, Math.min(this.connectTimeoutMs ?? 5000, deadline - performance.now()));
-    return retryUntil(deadline, interval, options.signal, () => openTcp(this.spec, connectTimeoutMs()));
+    return retryUntil(deadline, interval, options.signal, () => this.openOnce(connectTimeoutMs()));
   }
 }
 
@@ -257,7 +263,7 @@ export interface SerialPorts {
 
 /**
  * Where the ports for a spec live: a new simulator session for `sim[:PROFILE]`, otherwise the
- * operating system's ports (or `options.backend`); `auto`, a path, `id:` and `tcp://` all list those.
+ * operating system's ports (or `options.backend`); `auto`, a path and `id:` list those.
  */
 export async function serialPortsFor(spec: PortSpec, options: ConnectOptions = {}): Promise<SerialPorts> {
   if (spec.kind === 'sim') {
@@ -283,9 +289,13 @@ export function chooseSimProfile(fromPort: string | undefined, fromOption: strin
  * owns: it is found and opened through the same lister and serial code as a board on USB.
  */
 export async function connectDevice(spec: PortSpec, options: ConnectOptions = {}): Promise<DeviceConnection> {
-  if (spec.kind === 'tcp') {
-    const transport = await openTcp(spec, options.connectTimeoutMs ?? 5000);
-    return new TcpConnection(transport, spec, options.connectTimeoutMs);
+  if (spec.kind === 'tcp' || spec.kind === 'rfc2217') {
+    const network = spec;
+    const openOnce = (connectTimeoutMs: number): Promise<Transport> =>
+      network.kind === 'tcp'
+        ? openTcp(network, connectTimeoutMs)
+        : Rfc2217Transport.open({ host: network.host, port: network.port, connectTimeoutMs, negotiationTimeoutMs: Math.max(1, Math.min(3000, connectTimeoutMs)) });
+    return new NetworkConnection(await openOnce(options.connectTimeoutMs ?? 5000), openOnce, options.connectTimeoutMs);
   }
   const ports = await serialPortsFor(spec, options);
   try {

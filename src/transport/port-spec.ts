@@ -12,11 +12,13 @@ export type PortSpec =
   /** An in-process simulated board; `profile` undefined means "from --profile or the world". */
   | { readonly kind: 'sim'; readonly profile: string | undefined }
   /** Raw TCP to a serial server (ser2net raw mode, `picow-harness sim --tcp`). */
-  | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+  /** A serial port behind an RFC 2217 server (ser2net `telnet(rfc2217)`, `picow-harness sim --rfc2217`). */
+  | { readonly kind: 'rfc2217'; readonly host: string; readonly port: number };
 
 export const PORT_ENV = 'PICOW_PORT';
 
-const FORMS = 'auto, a device path (/dev/ttyACM0), id:SERIAL, sim[:PROFILE] or tcp://host:port';
+const FORMS = 'auto, a device path (/dev/ttyACM0), id:SERIAL, sim[:PROFILE], tcp://host:port or rfc2217://host:port';
 
 function bad(value: string, problem: string): UsageError {
   return new UsageError(`--port ${JSON.stringify(value)}: ${problem}`, { port: value });
@@ -41,21 +43,21 @@ function parseSim(value: string, profile: string): PortSpec {
   }
 }
 
-function parseTcp(value: string): PortSpec {
+function parseNetwork(value: string, scheme: 'tcp' | 'rfc2217'): PortSpec {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw bad(value, 'not a valid tcp://host:port address');
+    throw bad(value, `not a valid ${scheme}://host:port address`);
   }
-  if (url.username !== '' || url.password !== '') throw bad(value, 'tcp:// addresses take no user name or password');
+  if (url.username !== '' || url.password !== '') throw bad(value, `${scheme}:// addresses take no user name or password`);
   if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {
-    throw bad(value, 'tcp:// addresses are host:port only (no path, query or fragment)');
+    throw bad(value, `${scheme}:// addresses are host:port only (no path, query or fragment)`);
   }
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (host === '') throw bad(value, 'tcp:// needs a host, e.g. tcp://127.0.0.1:2217');
-  if (url.port === '') throw bad(value, 'tcp:// needs a port number, e.g. tcp://127.0.0.1:2217');
-  return { kind: 'tcp', host, port: Number(url.port) };
+  if (host === '') throw bad(value, `${scheme}:// needs a host, e.g. ${scheme}://127.0.0.1:2217`);
+  if (url.port === '') throw bad(value, `${scheme}:// needs a port number, e.g. ${scheme}://127.0.0.1:2217`);
+  return { kind: scheme, host, port: Number(url.port) };
 }
 
 /**
@@ -71,8 +73,7 @@ export function parsePortSpec(value: string | undefined, env: NodeJS.ProcessEnv 
   if (text.startsWith('sim:')) return parseSim(text, text.slice('sim:'.length));
   if (text.startsWith('id:')) return parseSerialNumber(text, text.slice('id:'.length));
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
-  if (scheme === 'tcp') return parseTcp(text);
-  if (scheme === 'rfc2217') throw bad(text, 'rfc2217:// is not supported yet; use ser2net in raw mode with tcp://host:port');
+  if (scheme === 'tcp' || scheme === 'rfc2217') return parseNetwork(text, scheme);
   if (scheme !== undefined) throw bad(text, `unknown scheme ${scheme}://; use ${FORMS}`);
   if (looksLikePath(text)) return { kind: 'path', path: text };
   if (/^(tty|cu\.)/.test(text)) throw bad(text, `not a port; did you mean /dev/${text}?`);
@@ -91,6 +92,7 @@ export function formatPortSpec(spec: PortSpec): string {
     case 'sim':
       return spec.profile === undefined ? 'sim' : `sim:${spec.profile}`;
     case 'tcp':
-      return `tcp://${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`;
+    case 'rfc2217':
+      return `${spec.kind}://${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`;
   }
 }

@@ -1,7 +1,7 @@
 /** What a transport knows about the thing on the other end. */
 export interface TransportInfo {
-  /** `serial`, `tcp`, or `sim` (in-process simulated board). */
-  readonly kind: 'serial' | 'tcp' | 'sim';
+  /** `serial`, `tcp`, `rfc2217` (a serial port behind an RFC 2217 server), or `sim` (in-process simulated board). */
+  readonly kind: 'serial' | 'tcp' | 'rfc2217' | 'sim';
   /** The port as the user would name it: a device path, `tcp://host:port`, `sim:ttyACM0`. */
   readonly port: string;
   /** USB serial number (16 lowercase hex digits on a Pico) when the transport can know it. */

@@ -111,7 +111,8 @@ export function startHarness(args: readonly string[], env: NodeJS.ProcessEnv = {
 
 /** The only run directory under `reports`. */
 export async function onlyRunDir(reports: string): Promise<string> {
-  const runs = (await readdir(reports)).filter((name) => !name.startsWith('.'));
+  // `run` also indexes each run in reports/history.sqlite (and its transient .lock folder).
+  const runs = (await readdir(reports)).filter((name) => !name.startsWith('.') && !name.startsWith('history.sqlite'));
   if (runs.length !== 1) throw new Error(`expected one run under ${reports}, found ${runs.join(', ')}`);
   return join(reports, runs[0] as string);
 }

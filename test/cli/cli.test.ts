@@ -98,7 +98,7 @@ describe('CLI', () => {
       expectOneErrorLine(await cli(['exec', '--port', 'sim', '-f', 'x.py', 'print(1)']), 2, /not both/);
       expectOneErrorLine(await cli(['exec', '--port', 'sim', '-f', join(directory, 'missing.py')]), 2, /missing\.py: no such file/);
       expectOneErrorLine(await cli(['exec', '--port', 'sim', '--timeout', 'soon', 'print(1)']), 2, /--timeout: expected a whole number/);
-      expectOneErrorLine(await cli(['exec', '--port', 'rfc2217://lab:4000', 'print(1)']), 2, /not supported yet/);
+      expectOneErrorLine(await cli(['exec', '--port', 'rfc2217://lab', 'print(1)']), 2, /rfc2217:\/\/ needs a port number/);
       expectOneErrorLine(await cli(['exec', '--port', 'sim', '--seed', '-1', 'print(1)']), 2, /--seed: expected a whole number/);
       expectOneErrorLine(await cli(['exec', '--port', 'sim', '--profile', 'v0', 'print(1)']), 2, /unknown firmware profile "v0"; known: .*v1\.24\.1/);
       expectOneErrorLine(await cli(['frobnicate']), 2, /picow-harness --help/);

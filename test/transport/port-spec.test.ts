@@ -51,8 +51,11 @@ describe('port spec', () => {
     expect(parsePortSpec('tcp://ser2net.lab:3001/', {})).to.deep.equal({ kind: 'tcp', host: 'ser2net.lab', port: 3001 });
   });
 
-  it('says rfc2217:// is not supported yet', () => {
-    expect(usageMessage('rfc2217://lab:4000')).to.match(/rfc2217:\/\/ is not supported yet/);
+  it('takes rfc2217://host:port and writes it back the same way', () => {
+    expect(parsePortSpec('rfc2217://lab:4000', {})).to.deep.equal({ kind: 'rfc2217', host: 'lab', port: 4000 });
+    expect(formatPortSpec(parsePortSpec('rfc2217://[::1]:2217', {}))).to.equal('rfc2217://[::1]:2217');
+    expect(usageMessage('rfc2217://lab')).to.include('rfc2217:// needs a port number');
+    expect(usageMessage('rfc2217://lab:1?ign_set_control')).to.include('host:port only');
   });
 
   it('names the problem with bad values in one line', () => {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { ExecError } from '../../errors.js';
+import { DeviceNotFoundError, ExecError } from '../../errors.js';
 import type { SimBoard } from '../../sim/board.js';
 import { startSimSession } from '../../sim/session.js';
 import type { World } from '../../sim/world.js';
@@ -27,7 +27,7 @@ export interface BoardExecOptions {
 }
 
 export interface BoardReconnectOptions {
-  /** Host ms to find the board again (by USB serial number) and reopen it. */
+  /** Host ms to find the board again (by USB serial number, or the same URL over the network) and reopen it. */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal | undefined;
 }
@@ -49,9 +49,15 @@ export interface CampaignBoardInit {
   readonly replOptions?: RawReplOptions | undefined;
   /** Runs after the connection is closed (e.g. stop the simulator the board lives in). */
   readonly onClose?: (() => Promise<void>) | undefined;
+  /**
+   * machine.unique_id() (hex) the board behind a network port must have (an inventory's `uniqueId`);
+   * checked at the first exec and after every reconnect. Without it, the id seen first is the reference.
+   */
+  readonly expectedUniqueId?: string | undefined;
 }
 
 const DEFAULT_RESPONSIVE_TIMEOUT_MS = 3000;
+const IDENTITY_TIMEOUT_MS = 10_000;
 
 /**
  * The campaign's handle on one board, real or simulated: its connection, the current raw-REPL
@@ -67,6 +73,12 @@ export class CampaignBoard extends EventEmitter<CampaignBoardEvents> {
   private readonly onClose: (() => Promise<void>) | undefined;
   private session: RawRepl;
   private closed = false;
+  /** machine.unique_id() of the board behind a network port, once seen (hex). */
+  private knownUniqueId: string | undefined;
+  /** A network port was reconnected: the next exec first proves it is still the same board. */
+  private identityUnproven = false;
+  /** The unique id was read from the board at least once (not only expected). */
+  private sawBoard = false;
 
   constructor(init: CampaignBoardInit) {
     super();
@@ -76,6 +88,8 @@ export class CampaignBoard extends EventEmitter<CampaignBoardEvents> {
     this.sim = init.sim;
     this.replOptions = init.replOptions ?? {};
     this.onClose = init.onClose;
+    this.knownUniqueId = init.expectedUniqueId?.toLowerCase();
+    this.identityUnproven = this.knownUniqueId !== undefined;
     this.session = this.newSession();
   }
 
@@ -121,7 +135,60 @@ export class CampaignBoard extends EventEmitter<CampaignBoardEvents> {
   }
 
   /** Run code in the raw REPL; a Python exception is part of the result. */
-  exec(code: string, options: BoardExecOptions = {}): Promise<ExecResult> {
+  async exec(code: string, options: BoardExecOptions = {}): Promise<ExecResult> {
+    if (this.needsIdentity) await this.proveIdentity(options);
+    return this.execNow(code, options);
+  }
+
+  /**
+   * The board's machine.unique_id() (hex), as seen over a network port (`tcp://`, `rfc2217://`),
+   * where no USB serial number tells boards apart; undefined before the first exec.
+   */
+  get uniqueId(): string | undefined {
+    return this.knownUniqueId;
+  }
+
+  /** How `reconnect` found this board again: by USB serial number, or over a network port by URL and unique id. */
+  get refoundBy(): 'usb-serial' | 'unique-id' | 'port' {
+    if (this.serialNumber !== undefined) return 'usb-serial';
+    return this.sim === undefined && this.knownUniqueId !== undefined && !this.identityUnproven ? 'unique-id' : 'port';
+  }
+
+  /** Over a network port the board is known by its unique id, read at the first exec and after every reconnect. */
+  private get needsIdentity(): boolean {
+    return this.sim === undefined && this.serialNumber === undefined && (this.knownUniqueId === undefined || this.identityUnproven);
+  }
+
+  /**
+   * Read machine.unique_id() and compare it with the id seen before the reset: reconnecting the same
+   * URL may reach another board (re-cabled exporter, wrong ser2net port), and a campaign must never
+   * carry on silently on a different board.
+   */
+  private async proveIdentity(options: BoardExecOptions): Promise<void> {
+    const marker = '@@picow-uid ';
+    const result = await this.execNow(`import machine, binascii\nprint(${JSON.stringify(marker)} + binascii.hexlify(machine.unique_id()).decode())`, {
+      timeoutMs: Math.min(options.timeoutMs ?? IDENTITY_TIMEOUT_MS, IDENTITY_TIMEOUT_MS),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    const line = result.stdout.split(/\r?\n/).find((candidate) => candidate.startsWith(marker));
+    const seen = line?.slice(marker.length).trim();
+    if (result.exception !== undefined || seen === undefined || !/^[0-9a-f]+$/.test(seen)) {
+      const why = result.exception === undefined ? `it printed ${JSON.stringify(result.stdout.slice(0, 120))}` : `${result.exception.type}: ${result.exception.message}`;
+      throw new DeviceNotFoundError(`cannot tell which board is on ${this.port}: machine.unique_id() did not answer (${why})`, { port: this.port });
+    }
+    if (this.knownUniqueId !== undefined && seen !== this.knownUniqueId) {
+      const reference = this.sawBoard ? 'the board before the reset' : 'the expected unique id';
+      throw new DeviceNotFoundError(
+        `${this.port} now answers as board ${seen}, not ${this.knownUniqueId} (${reference}); refusing to carry on with another board`,
+        { port: this.port, expected: this.knownUniqueId, seen },
+      );
+    }
+    this.knownUniqueId = seen;
+    this.identityUnproven = false;
+    this.sawBoard = true;
+  }
+
+  private execNow(code: string, options: BoardExecOptions): Promise<ExecResult> {
     const timeouts =
       options.timeoutMs === undefined
         ? options.idleMs === undefined
@@ -164,7 +231,8 @@ export class CampaignBoard extends EventEmitter<CampaignBoardEvents> {
 
   /**
    * After a reset or power cycle: close the old port, find the board again (by USB serial number,
-   * maybe on another path) and start a new raw-REPL session on it.
+   * maybe on another path; over a network port by its URL, proven by machine.unique_id() at the
+   * next exec) and start a new raw-REPL session on it.
    */
   async reconnect(options: BoardReconnectOptions = {}): Promise<void> {
     const from = this.port;
@@ -175,6 +243,8 @@ export class CampaignBoard extends EventEmitter<CampaignBoardEvents> {
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     this.session = this.newSession();
+    // Without a USB serial number the same URL may now lead elsewhere; the next exec checks the unique id.
+    this.identityUnproven = this.knownUniqueId !== undefined;
     this.emit('reconnect', { from, to: this.port, durationMs: performance.now() - started });
   }
 
@@ -208,6 +278,8 @@ export interface OpenCampaignBoardOptions {
   /** Serial ports to use instead of the operating system's (real specs only; tests). */
   readonly backend?: SerialBackend | undefined;
   readonly connectTimeoutMs?: number | undefined;
+  /** Network ports only: the machine.unique_id() (hex) the board must have (an inventory's `uniqueId`). */
+  readonly expectedUniqueId?: string | undefined;
 }
 
 /**
@@ -243,7 +315,7 @@ export async function openCampaignBoard(options: OpenCampaignBoardOptions): Prom
   });
   try {
     const power = await resolvePower(options.power, { kind: 'real', serialNumber: connection.serialNumber, sim: undefined });
-    return new CampaignBoard({ connection, kind: 'real', power, replOptions: options.replOptions });
+    return new CampaignBoard({ connection, kind: 'real', power, replOptions: options.replOptions, expectedUniqueId: options.expectedUniqueId });
   } catch (error) {
     await connection.close();
     throw error;

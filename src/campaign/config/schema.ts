@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CERTIFICATE_SET_NAMES } from '../../pki/sets.js';
 import { DEFAULT_DNS_NAME } from '../../pki/subject-names.js';
 import { parseExpectationRule } from '../expect.js';
-import { RESET_MODES, TLS_APIS } from '../types.js';
+import { EXECUTION_MODES, RESET_MODES, TLS_APIS } from '../types.js';
 import { powerConfigSchema } from '../power/config.js';
 import { parseRtcModeText, RTC_MODE_FORMS } from './rtc-syntax.js';
 import { DURATION_FORMS, parseByteSize, parseDuration, SIZE_FORMS } from './units.js';
@@ -46,10 +46,11 @@ const boardSchema = z
     port: z
       .string()
       .min(1)
-      .describe('The board: sim, sim:PROFILE, a device path (/dev/ttyACM0, /dev/serial/by-id/…), id:SERIAL (USB serial number), tcp://host:port, or auto. --port overrides it.'),
+      .describe('The board: sim, sim:PROFILE, a device path (/dev/ttyACM0, /dev/serial/by-id/…), id:SERIAL (USB serial number), tcp://host:port, rfc2217://host:port (ser2net, labgrid), or auto. --port overrides it.'),
     profile: z.string().min(1).optional().describe('Simulated board only: the firmware profile (e.g. v1.24.1, v1.20.0)'),
     world: z.string().min(1).optional().describe('Simulated board only: the world file (relative to the config file); the built-in default world when absent'),
     power: powerConfigSchema.optional(),
+    inventory: z.string().min(1).optional().describe('A rack inventory file (relative to the config file): the boards `run --boards` selects from; --inventory overrides it'),
   })
   .describe('The board under test');
 
@@ -135,6 +136,13 @@ const matrixSchema = z
       .describe(`Certificate sets the echo server presents (${CERTIFICATE_SET_NAMES.join(', ')}); absent or empty: no TLS step`),
     tlsApi: z.array(z.enum(TLS_APIS)).min(1).optional().describe('The TLS API the probe uses; SSLContext when absent'),
     rtc: z.array(rtcModeSchema).min(1).optional().describe('RTC modes; cold (the clock is not touched) when absent'),
+    modes: z
+      .array(z.enum(EXECUTION_MODES))
+      .min(1)
+      .optional()
+      .describe(
+        'Execution modes: interactive (the harness drives every step over the raw REPL) and/or standalone (a boot runner deployed as main.py runs the probe after a power cycle while the host stays silent; its cells are standalone/…, power-cycle, rtc cold or ntp only); [interactive] when absent',
+      ),
   })
   .describe('The axes of the campaign; cells are every combination of the axes given (an axis left out is not part of the cell ids)');
 
@@ -159,6 +167,28 @@ const byteSize = z
     return parsed.bytes;
   })
   .describe(SIZE_FORMS);
+
+const standaloneSchema = z
+  .strictObject({
+    windowMs: z
+      .number()
+      .int()
+      .min(5_000)
+      .max(3_600_000)
+      .default(60_000)
+      .describe('Board ms after power-on during which the serial port stays closed and the host writes nothing (the boot runner works alone)'),
+    settleMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(600_000)
+      .default(1_000)
+      .describe('The window ends this many board ms after the runner’s network report arrived (else at windowMs)'),
+    collectMs: z.number().int().min(1000).max(600_000).default(20_000).describe('Host ms to find the board again after the window and collect its flash log over the raw REPL'),
+    logMaxBytes: byteSize.default(65_536).describe('Cap of the runner’s log on flash (picow_runner.log); a line that does not fit is not written and is flagged in the network report'),
+    reportPort: z.number().int().min(0).max(65535).default(0).describe('TCP port of the harness’s report listener (JSON lines from the runner); 0 picks a free port'),
+  })
+  .describe('Standalone mode (matrix.modes: [standalone]): the boot runner’s collection window, its flash log and its network reports')
 
 const transcriptsSchema = z
   .strictObject({
@@ -224,6 +254,7 @@ export const campaignSchema = z
     timeouts: timeoutsSchema.prefault({}),
     maxDuration: durationSchema.optional().describe(`Start no attempt after this long (${DURATION_FORMS}); --max-duration overrides it`),
     transcripts: transcriptsSchema.prefault({}),
+    standalone: standaloneSchema.prefault({}),
     expect: z.array(expectationSchema).default([]).describe('Expectations per cell'),
   })
   .describe('A picow-harness campaign: run Wi-Fi and TLS probes on one board across a matrix of conditions');

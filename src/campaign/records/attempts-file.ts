@@ -6,9 +6,17 @@ export const ATTEMPTS_FILE = 'attempts.jsonl';
 
 const NEWLINE = 0x0a;
 
-/** The unique key of an attempt within a run (the same form the runner's `done` set uses). */
-export function attemptKey(cell: string, iteration: number): string {
-  return `${cell}#${iteration}`;
+/**
+ * The unique key of an attempt within a run (the same form the runner's `done` set uses). In a
+ * multi-board (rack) run every board runs every attempt, so the key includes the board's label.
+ */
+export function attemptKey(cell: string, iteration: number, board?: string): string {
+  return board === undefined ? `${cell}#${iteration}` : `${board}/${cell}#${iteration}`;
+}
+
+/** The key of a stored record: with its board's label when the run keys attempts by board. */
+export function recordKey(record: Pick<AttemptRecord, 'cell' | 'iteration' | 'board'>, keyByBoard: boolean): string {
+  return attemptKey(record.cell, record.iteration, keyByBoard ? (record.board?.label ?? '') : undefined);
 }
 
 /** One record and the byte offset of its line in the file. */
@@ -55,7 +63,7 @@ function recordProblem(value: unknown, runId: string | undefined): string | unde
  * bad line before the last, a record without its key fields, a record of another run, the same
  * (cell, iteration) twice — is a ConfigError naming the file and byte offset.
  */
-export function parseAttempts(bytes: Uint8Array, file: string, runId?: string): AttemptsFileContents {
+export function parseAttempts(bytes: Uint8Array, file: string, runId?: string, keyByBoard = false): AttemptsFileContents {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const attempts: StoredAttempt[] = [];
   const offsetsByKey = new Map<string, number>();
@@ -78,11 +86,12 @@ export function parseAttempts(bytes: Uint8Array, file: string, runId?: string): 
     const problem = recordProblem(parsed, runId);
     if (problem !== undefined) throw new ConfigError(`${file}: the record on line ${line} at byte ${offset} ${problem}`, { file, offset });
     const record = parsed as AttemptRecord;
-    const key = attemptKey(record.cell, record.iteration);
+    const key = recordKey(record, keyByBoard);
     const earlier = offsetsByKey.get(key);
     if (earlier !== undefined) {
+      const onBoard = keyByBoard ? ` on board ${JSON.stringify(record.board?.label ?? '')}` : '';
       throw new ConfigError(
-        `${file}: attempt ${JSON.stringify(record.cell)} iteration ${record.iteration} is recorded twice, at byte ${earlier} and at byte ${offset}`,
+        `${file}: attempt ${JSON.stringify(record.cell)} iteration ${record.iteration}${onBoard} is recorded twice, at byte ${earlier} and at byte ${offset}`,
         { file, offset },
       );
     }
@@ -94,7 +103,7 @@ export function parseAttempts(bytes: Uint8Array, file: string, runId?: string): 
 }
 
 /** `parseAttempts` on a file; a missing file is an empty run. */
-export async function readAttemptsFile(file: string, runId?: string): Promise<AttemptsFileContents> {
+export async function readAttemptsFile(file: string, runId?: string, keyByBoard = false): Promise<AttemptsFileContents> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -102,7 +111,7 @@ export async function readAttemptsFile(file: string, runId?: string): Promise<At
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { attempts: [], validLength: 0, torn: null };
     throw error;
   }
-  return parseAttempts(bytes, file, runId);
+  return parseAttempts(bytes, file, runId, keyByBoard);
 }
 
 /** The line `attempts.jsonl` gets for a record (JSON never contains a raw newline). */

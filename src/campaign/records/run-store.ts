@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { Redactor } from '../redact.js';
 import type { AttemptRecord } from '../types.js';
-import { ATTEMPTS_FILE, attemptKey, attemptLine, readAttemptsFile, type TornTail } from './attempts-file.js';
+import { ATTEMPTS_FILE, attemptKey, attemptLine, readAttemptsFile, recordKey, type TornTail } from './attempts-file.js';
 import { DurableAppender, isTemporaryName, truncateDurably, writeFileAtomic } from './durable-fs.js';
 import { MANIFEST_FILE, readManifest, writeManifest } from './manifest.js';
 import { createRunDirectory } from './run-id.js';
@@ -20,6 +20,11 @@ export interface RunStoreOptions {
   readonly transcripts?: Partial<TranscriptLimits>;
   /** Transcripts of records for which this is true (e.g. failures) are rotated out last. */
   readonly keepTranscript?: (record: AttemptRecord) => boolean;
+  /**
+   * A rack run: several boards append to one file, each running the whole plan. Attempts are keyed
+   * by board label too, and seq must rise per board (boards finish attempts in any order).
+   */
+  readonly keyByBoard?: boolean;
 }
 
 export interface CreateRunOptions extends RunStoreOptions {
@@ -32,7 +37,7 @@ export interface CreateRunOptions extends RunStoreOptions {
 /** What an earlier invocation left, for the runner to continue from. */
 export interface ResumeState {
   readonly runId: string;
-  /** Keys (`attemptKey(cell, iteration)`) of the attempts already recorded. */
+  /** Keys (`attemptKey(cell, iteration[, board])`) of the attempts already recorded. */
   readonly done: ReadonlySet<string>;
   readonly records: readonly AttemptRecord[];
   /** Highest seq recorded, -1 when none. */
@@ -56,6 +61,8 @@ interface StoreState {
   readonly dir: string;
   readonly done: Set<string>;
   lastSeq: number;
+  /** Highest seq recorded per board label (rack runs). */
+  readonly lastSeqByBoard: Map<string, number>;
   readonly counts: Record<string, number>;
   readonly startedAt: string;
   readonly resumes: number;
@@ -95,8 +102,8 @@ export class RunStore {
     return this.run.done.size;
   }
 
-  isDone(cell: string, iteration: number): boolean {
-    return this.run.done.has(attemptKey(cell, iteration));
+  isDone(cell: string, iteration: number, board?: string): boolean {
+    return this.run.done.has(attemptKey(cell, iteration, this.options.keyByBoard === true ? board : undefined));
   }
 
   /** @internal used by createRun / openRunForResume */
@@ -126,9 +133,9 @@ export class RunStore {
   }
 
   /** A capped, redacted transcript for one attempt, written to `transcripts/` by `finish()`. */
-  openTranscript(attempt: CurrentAttempt): AttemptTranscript {
+  openTranscript(attempt: CurrentAttempt & { readonly board?: string }): AttemptTranscript {
     const capture = new TranscriptCapture(this.options.redactor, this.limits.perAttemptBytes);
-    const relativePath = transcriptRelativePath(attempt.seq, attempt.cell, attempt.iteration);
+    const relativePath = transcriptRelativePath(attempt.seq, attempt.cell, attempt.iteration, this.options.keyByBoard === true ? attempt.board : undefined);
     return {
       write: (data) => capture.write(data),
       tap: (direction, bytes) => capture.tap(direction, bytes),
@@ -152,16 +159,22 @@ export class RunStore {
   append(record: AttemptRecord): Promise<void> {
     return this.serialised(async () => {
       this.assertOpen();
-      const key = attemptKey(record.cell, record.iteration);
+      const byBoard = this.options.keyByBoard === true;
+      const label = record.board?.label ?? '';
+      const key = recordKey(record, byBoard);
       if (record.runId !== this.run.runId) throw new UsageError(`record of run ${record.runId} appended to run ${this.run.runId}`);
-      if (this.run.done.has(key)) throw new UsageError(`attempt ${JSON.stringify(record.cell)} iteration ${record.iteration} is already recorded in run ${this.run.runId}`);
-      if (!Number.isInteger(record.seq) || record.seq <= this.run.lastSeq) {
-        throw new UsageError(`attempt seq ${record.seq} is not after the last recorded seq ${this.run.lastSeq} in run ${this.run.runId}`);
+      if (byBoard && record.board === undefined) throw new UsageError(`a record without its board appended to rack run ${this.run.runId}`);
+      const onBoard = byBoard ? ` on board ${label}` : '';
+      if (this.run.done.has(key)) throw new UsageError(`attempt ${JSON.stringify(record.cell)} iteration ${record.iteration}${onBoard} is already recorded in run ${this.run.runId}`);
+      const lastSeq = byBoard ? (this.run.lastSeqByBoard.get(label) ?? -1) : this.run.lastSeq;
+      if (!Number.isInteger(record.seq) || record.seq <= lastSeq) {
+        throw new UsageError(`attempt seq ${record.seq} is not after the last recorded seq ${lastSeq}${onBoard} in run ${this.run.runId}`);
       }
       const redacted = this.options.redactor.redact(record);
       await this.appender.append(Buffer.from(attemptLine(redacted), 'utf8'));
       this.run.done.add(key);
-      this.run.lastSeq = record.seq;
+      this.run.lastSeq = Math.max(this.run.lastSeq, record.seq);
+      this.run.lastSeqByBoard.set(label, record.seq);
       this.run.counts[redacted.class] = (this.run.counts[redacted.class] ?? 0) + 1;
       if (this.current?.cell === record.cell && this.current.iteration === record.iteration) this.current = null;
       if (record.transcript !== null && this.options.keepTranscript?.(record) === true) {
@@ -230,7 +243,7 @@ export async function createRun(options: CreateRunOptions): Promise<RunStore> {
   const { runId, dir } = await createRunDirectory(options.baseDir ?? 'reports', options.runId);
   const lock = await RunLock.acquire(dir);
   try {
-    const run: StoreState = { runId, dir, done: new Set(), lastSeq: -1, counts: {}, startedAt: new Date().toISOString(), resumes: 0 };
+    const run: StoreState = { runId, dir, done: new Set(), lastSeq: -1, lastSeqByBoard: new Map(), counts: {}, startedAt: new Date().toISOString(), resumes: 0 };
     return await RunStore.open(options, run, lock, () => false);
   } catch (error) {
     await lock.release();
@@ -268,7 +281,8 @@ export async function openRunForResume(dir: string, options: RunStoreOptions): P
     const runId =
       typeof manifest?.runId === 'string' ? manifest.runId : previousStatus !== null ? previousStatus.runId : basename(dir);
     const file = join(dir, ATTEMPTS_FILE);
-    const contents = await readAttemptsFile(file, runId);
+    const byBoard = options.keyByBoard === true;
+    const contents = await readAttemptsFile(file, runId, byBoard);
     if (contents.torn !== null) {
       await truncateDurably(file, contents.validLength);
     }
@@ -276,13 +290,19 @@ export async function openRunForResume(dir: string, options: RunStoreOptions): P
     const records = contents.attempts.map((stored) => stored.record);
     const counts: Record<string, number> = {};
     for (const record of records) counts[record.class] = (counts[record.class] ?? 0) + 1;
-    const done = new Set(records.map((record) => attemptKey(record.cell, record.iteration)));
+    const done = new Set(records.map((record) => recordKey(record, byBoard)));
     const lastSeq = records.reduce((highest, record) => Math.max(highest, record.seq), -1);
+    const lastSeqByBoard = new Map<string, number>();
+    for (const record of records) {
+      const label = record.board?.label ?? '';
+      lastSeqByBoard.set(label, Math.max(lastSeqByBoard.get(label) ?? -1, record.seq));
+    }
     const run: StoreState = {
       runId,
       dir,
       done,
       lastSeq,
+      lastSeqByBoard,
       counts,
       startedAt: previousStatus?.startedAt ?? new Date().toISOString(),
       resumes: (previousStatus?.resumes ?? 0) + 1,

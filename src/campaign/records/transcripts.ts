@@ -48,9 +48,13 @@ export function cellSlug(cell: string): string {
   return slug === '' ? 'cell' : slug;
 }
 
-/** `transcripts/000042-hard-visible-valid-3.log`, relative to the run directory, `/`-separated. */
-export function transcriptRelativePath(seq: number, cell: string, iteration: number): string {
-  return `${TRANSCRIPTS_DIR}/${String(seq).padStart(6, '0')}-${cellSlug(cell)}-${iteration}.log`;
+/**
+ * `transcripts/000042-hard-visible-valid-3.log`, relative to the run directory, `/`-separated; in a
+ * rack run the board's label follows the seq (`000042-bench-2-hard-…`), since every board has a seq 42.
+ */
+export function transcriptRelativePath(seq: number, cell: string, iteration: number, board?: string): string {
+  const onBoard = board === undefined ? '' : `${cellSlug(board)}-`;
+  return `${TRANSCRIPTS_DIR}/${String(seq).padStart(6, '0')}-${onBoard}${cellSlug(cell)}-${iteration}.log`;
 }
 
 const SEQ_PREFIX = /^(\d+)-/;

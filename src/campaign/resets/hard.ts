@@ -33,7 +33,7 @@ export async function hardReset(board: CampaignBoard, options: ResolvedResetOpti
     portBefore,
     portAfter: board.port,
     portVanished,
-    refoundBy: board.serialNumber === undefined ? 'port' : 'usb-serial',
+    refoundBy: board.refoundBy,
     ...bootStateEvidence(state),
   };
   return resetOutcome('hard', started, evidence, freshBootFailures(state, WDT_RESET, sinceReset, options.bootClockSlackMs));

@@ -5,7 +5,7 @@ export const RESET_NOT_VERIFIED = 'harness.reset-not-verified';
 
 export interface ResetOptions {
   readonly signal?: AbortSignal | undefined;
-  /** Host ms to find the board again (by USB serial number) after a hard reset or power cycle. */
+  /** Host ms to find the board again (by USB serial number, or the same URL for tcp:// and rfc2217://) after a hard reset or power cycle. */
   readonly reconnectTimeoutMs?: number;
   /** Host ms a hung board whose port is gone gets to come back on its own before the next escalation. */
   readonly lostPortWaitMs?: number;

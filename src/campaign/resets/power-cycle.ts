@@ -38,7 +38,7 @@ export async function powerCycleReset(board: CampaignBoard, options: ResolvedRes
     portBefore,
     portAfter: board.port,
     ...(portPresentBefore ? { portVanished } : { portPresentBefore }),
-    refoundBy: board.serialNumber === undefined ? 'port' : 'usb-serial',
+    refoundBy: board.refoundBy,
     ...bootStateEvidence(state),
   };
   return resetOutcome('power-cycle', started, evidence, freshBootFailures(state, PWRON_RESET, sinceCut, options.bootClockSlackMs));

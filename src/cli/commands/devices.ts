@@ -1,5 +1,5 @@
 import { readFirmwareVersion, type FirmwareVersion } from '../../device/version.js';
-import { isHarnessError } from '../../errors.js';
+import { isHarnessError, UsageError } from '../../errors.js';
 import { connectDevice, serialPortsFor, type SerialBackend } from '../../transport/connect.js';
 import { MODE_LABELS, listBoards, type BoardInfo } from '../../transport/discovery.js';
 import { parsePortSpec } from '../../transport/port-spec.js';
@@ -9,10 +9,12 @@ import { leaveRawRepl } from '../connection.js';
 import { table } from '../format.js';
 import { writeLine } from '../io.js';
 import { simulatorChoice, type GlobalArgs } from '../options.js';
+import { formatSuggestion, suggestBoards, uhubctlListing } from '../../campaign/inventory/suggest.js';
 
 interface DevicesArgs extends GlobalArgs {
   readonly probe: boolean;
   readonly json: boolean;
+  readonly suggest: boolean;
 }
 
 interface ProbeOutcome {
@@ -59,13 +61,26 @@ export const devicesCommand = defineCommand<DevicesArgs>({
         describe: 'open each MicroPython board and ask its firmware version (interrupts the program it runs)',
       })
       .option('json', { type: 'boolean', default: false, describe: 'print a JSON array' })
+      .option('suggest', { type: 'boolean', default: false, describe: 'print inventory entries (for run --boards) for the boards found: serial, /dev/serial/by-id path, uhubctl hub and port' })
       .example('$0 devices --probe', 'boards on USB with their firmware versions')
-      .example('$0 devices --port sim --json', 'the simulated bus, as JSON'),
+      .example('$0 devices --port sim --json', 'the simulated bus, as JSON')
+      .example('$0 devices --suggest > rack.yaml', 'an inventory for run --boards'),
   async run(args, { io, env, signal }) {
     // sim[:PROFILE] lists a simulated bus; any other --port still lists the operating system's ports.
     const ports = await serialPortsFor(parsePortSpec(args.port, env), await simulatorChoice(args));
     try {
       const boards = await listBoards(ports.backend.lister);
+      if (args.suggest) {
+        if (args.json || args.probe) throw new UsageError(`--suggest prints YAML; it does not go with --${args.json ? 'json' : 'probe'}`);
+        const simulated = parsePortSpec(args.port, env).kind === 'sim';
+        const suggested = await suggestBoards(boards, { simulated, uhubctlListing: uhubctlListing(env) });
+        if (suggested.length === 0) {
+          writeLine(io.stderr, 'no MicroPython board found on USB: nothing to suggest');
+          return 3;
+        }
+        writeLine(io.stdout, formatSuggestion(suggested, { uhubctl: simulated || suggested.some((board) => board.hub !== null) }).trimEnd());
+        return 0;
+      }
       const probes = new Map<BoardInfo, ProbeOutcome>();
       if (args.probe) {
         for (const board of boards) if (board.mode === 'micropython') probes.set(board, await probe(board, ports.backend, signal));

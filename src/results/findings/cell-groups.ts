@@ -28,6 +28,8 @@ export const DIMENSIONS = {
   certs: { name: 'certificate set', values: (cell) => one(cell.facets.certs) },
   tlsApi: { name: 'TLS API', values: (cell) => one(cell.facets.tlsApi) },
   firmware: { name: 'firmware', values: (cell) => cell.aggregate.firmware.keys().map(firmwareLabel) },
+  /** Interactive (harness drives the steps) or standalone (boot runner, host silent); absent facets are interactive. */
+  mode: { name: 'execution mode', values: (cell) => one(cell.facets.mode ?? 'interactive') },
 } satisfies Record<string, Dimension>;
 
 export function pinningOf(cell: CellView): string {

@@ -11,3 +11,4 @@ export { benjaminiHochbergAdjust } from './benjamini-hochberg.js';
 export { percentile, percentiles, type Percentiles } from './percentile.js';
 export { compareGroups, type GroupComparison, type GroupCounts } from './compare.js';
 export { normalQuantile } from './normal.js';
+export { fisherExactOneSided, fisherWorseThan, type OneSidedAlternative } from './fisher-one-sided.js';

@@ -7,9 +7,9 @@ import { AP, Auth, CHANNEL_NONE, DEFAULT_AP_CHANNEL, DEFAULT_AP_PASSWORD, Defaul
 import { sampleMs } from './distribution.js';
 import { StaDriver, downNetif, type Netif } from './driver.js';
 import { eitherOf, rulesFor } from './faults.js';
-import { radioFirmwareOf, type RadioFirmware } from './firmware.js';
+import { joinSettingsFor, radioFirmwareOf, type RadioFirmware } from './firmware.js';
 import { planJoin, type DriverEvent, type JoinPlan, type JoinStep } from './join-plan.js';
-import { CYW43_DEFAULT_PM, isPowerSave, pmMode, storedPm } from './pm.js';
+import { isPowerSave, pmMode, storedPm } from './pm.js';
 import { bareValueError, netmaskOfPrefix, pyBytes, pyInt, pyIpv4, pyTruthy } from './py-values.js';
 import { runScan, type ScanOptions, type ScanOutcome } from './scan.js';
 
@@ -262,7 +262,7 @@ export class Cyw43 {
       case 'pm':
         if (!this.firmware.configPmQuery) break;
         this.ensureUp();
-        return this.pm ?? CYW43_DEFAULT_PM;
+        return this.pm ?? this.firmware.defaultPm;
       case 'txpower':
         this.ensureUp();
         return this.txpower;
@@ -519,7 +519,7 @@ export class Cyw43 {
     this.macKnown = true;
     this.itfState = 0;
     // Model: the firmware's own PM setting before anything sets one.
-    this.pm = CYW43_DEFAULT_PM;
+    this.pm = this.firmware.defaultPm;
   }
 
   /** cyw43_wifi_pm: takes effect at once (and is overwritten by the next first-up). */
@@ -534,7 +534,7 @@ export class Cyw43 {
       this.ensureUp();
       // facts §10: country and the default PM are applied only when the first interface comes up.
       this.appliedCountry = this.configuredCountry;
-      this.pm = CYW43_DEFAULT_PM;
+      this.pm = this.firmware.defaultPm;
     }
     if (itf === AP) this.apNetif.linkUp = true;
     if ((this.itfState & (1 << itf)) === 0) {
@@ -555,11 +555,12 @@ export class Cyw43 {
     this.queue = [];
     this.sta.netif.linkUp = false;
     this.associated = undefined;
-    const pm = this.pm ?? CYW43_DEFAULT_PM;
+    const pm = this.pm ?? this.firmware.defaultPm;
     const open = request.authType === Auth.OPEN;
     this.sta.startJoin(open);
     this.joinTargetSsid = Buffer.from(request.ssid);
-    const plan = planJoin(request, { world: this.world, pm, appliedCountry: this.appliedCountry, random: this.ctx.random('join') });
+    const world = { ...this.world, join: joinSettingsFor(this.firmware, this.world.join) };
+    const plan = planJoin(request, { world, pm, appliedCountry: this.appliedCountry, random: this.ctx.random('join') });
     this.joinPlan = plan;
     const steps = [...plan.steps].sort((a, b) => a.atMs - b.atMs);
     for (const step of steps) if (step.event !== undefined) this.schedule(now + step.atMs, { kind: 'event', event: step.event });

@@ -1,4 +1,6 @@
 import type { FirmwareProfile } from '../profiles.js';
+import type { World } from '../world.js';
+import { CYW43_DEFAULT_PM } from './pm.js';
 
 /**
  * How the radio binding behaves in a firmware profile, read from extmod/network_cyw43.c,
@@ -31,6 +33,15 @@ export interface RadioFirmware {
   readonly hostnameMaxBytes: number;
   /** The DHCP/mDNS hostname at boot: "PicoW" (mpconfigboard.h, v1.20.0+); the driver's "PYBD" before. */
   readonly defaultHostname: string;
+  /** CYW43_DEFAULT_PM, applied when the first interface comes up: the profile's `cyw43.defaultPm`, else 0xa11142. */
+  readonly defaultPm: number;
+  /** The join retry settings this firmware overrides (test injection, `cyw43.joinRetry`); empty for every release. */
+  readonly joinRetry: Partial<Pick<World['join'], 'maxAttempts' | 'refindSweeps' | 'probesPerChannel'>>;
+}
+
+/** The world's join settings with the firmware's own retry behaviour (if it has any) in place. */
+export function joinSettingsFor(firmware: RadioFirmware, join: World['join']): World['join'] {
+  return Object.keys(firmware.joinRetry).length === 0 ? join : { ...join, ...firmware.joinRetry };
 }
 
 type VersionKey = readonly [number, number, number, number];
@@ -68,5 +79,7 @@ export function radioFirmwareOf(profile: FirmwareProfile): RadioFirmware {
     configPmQuery: v1_21,
     hostnameMaxBytes: v1_21 ? 32 : 15,
     defaultHostname: v1_20 ? 'PicoW' : 'PYBD',
+    defaultPm: profile.cyw43?.defaultPm ?? CYW43_DEFAULT_PM,
+    joinRetry: { ...profile.cyw43?.joinRetry },
   };
 }

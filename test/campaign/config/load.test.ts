@@ -81,7 +81,7 @@ describe('campaign config: loading', () => {
 
   it('lists the known keys when nothing is close to an unknown one', () => {
     const { message } = configError(BASE.replace('  port: sim\n', '  port: sim\n  flavour: x\n'));
-    expect(message).to.equal('lab.yaml:3:3: board.flavour: unknown key (known: port, profile, world, power)');
+    expect(message).to.equal('lab.yaml:3:3: board.flavour: unknown key (known: port, profile, world, power, inventory)');
   });
 
   it('names the path and the expected type of a wrong value', () => {

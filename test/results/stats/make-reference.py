@@ -5,7 +5,7 @@ statistics (src/results/stats) must reproduce to 1e-6.
 Run with Debian's /usr/bin/python3 (it has scipy, statsmodels and numpy):
     /usr/bin/python3 test/results/stats/make-reference.py > test/results/stats/reference.json
 
-scipy.stats.fisher_exact      -> Fisher's exact test, two-sided
+scipy.stats.fisher_exact      -> Fisher's exact test, two-sided, and one-sided ('less', 'greater')
 scipy.stats.norm.ppf          -> the normal quantile behind the Wilson interval
 statsmodels proportion_confint(method='wilson')
 statsmodels multipletests(method='holm' / 'fdr_bh')
@@ -95,6 +95,51 @@ def fisher_cases():
     return out
 
 
+def exact_fisher_one_sided(a, b, c, d, alternative):
+    row1, row2, col1 = a + b, c + d, a + c
+    total = row1 + row2
+    if row1 == 0 or row2 == 0 or col1 == 0 or col1 == total:
+        return 1.0
+    lo, hi = max(0, col1 - row2), min(row1, col1)
+    terms = {x: comb(row1, x) * comb(row2, col1 - x) for x in range(lo, hi + 1)}
+    tail = sum(t for x, t in terms.items() if (x <= a if alternative == "less" else x >= a))
+    return float(Fraction(tail, sum(terms.values())))
+
+
+def fisher_one_sided_cases():
+    # Its own generator, so the cases above stay as they were.
+    one_sided_rng = random.Random(20261122)
+    tables = [
+        (0, 0, 0, 0), (0, 5, 0, 7), (1, 0, 0, 1), (0, 1, 1, 0), (1, 1, 1, 1), (5, 5, 5, 5),
+        (0, 10, 10, 0), (10, 0, 0, 10), (8, 2, 1, 5), (1, 9, 11, 3), (2, 7, 8, 2),
+        # Gate-shaped tables: [[run ok, run not ok], [baseline ok, baseline not ok]].
+        (21, 9, 200, 10), (30, 0, 199, 11), (28, 2, 199, 11), (0, 30, 210, 0), (30, 0, 0, 210),
+        (14, 6, 133, 7), (18, 12, 180, 30), (95, 5, 650, 50), (0, 4, 8, 0), (0, 6, 12, 0),
+        (3, 3, 40, 2), (1, 2999, 2999, 1), (2500, 500, 17800, 3200), (1500, 1500, 10600, 10400),
+    ]
+    for _ in range(40):
+        scale = one_sided_rng.choice([5, 20, 100, 1000, 3000])
+        tables.append(tuple(one_sided_rng.randint(0, scale) for _ in range(4)))
+    for _ in range(40):
+        # A night against a pooled rolling baseline at a realistic rate, sometimes lower.
+        n = one_sided_rng.choice([10, 20, 30, 50, 100])
+        nights = one_sided_rng.randint(1, 14)
+        rate = one_sided_rng.uniform(0.5, 0.995)
+        run_rate = rate - one_sided_rng.choice([0, 0, 0.05, 0.15, 0.3])
+        k_run = sum(one_sided_rng.random() < run_rate for _ in range(n))
+        k_base = sum(one_sided_rng.random() < rate for _ in range(n * nights))
+        tables.append((k_run, n - k_run, k_base, n * nights - k_base))
+    out = []
+    for a, b, c, d in tables:
+        case = {"table": [a, b, c, d]}
+        for alternative in ("less", "greater"):
+            case[alternative] = float(fisher_exact([[a, b], [c, d]], alternative=alternative)[1])
+            if a + b + c + d <= 40000:
+                case[alternative + "Exact"] = exact_fisher_one_sided(a, b, c, d, alternative)
+        out.append(case)
+    return out
+
+
 def adjust_cases():
     sets = [
         [0.5], [0.0], [1.0], [0.01, 0.04], [0.04, 0.01],
@@ -137,6 +182,7 @@ reference = {
     "normalQuantile": normal_cases(),
     "wilson": wilson_cases(),
     "fisher": fisher_cases(),
+    "fisherOneSided": fisher_one_sided_cases(),
     "adjust": adjust_cases(),
     "percentile": percentile_cases(),
 }

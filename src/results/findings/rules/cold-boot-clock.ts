@@ -104,7 +104,7 @@ export const coldBootClock: Rule = (input) => {
   const tried = epochCells.reduce((sum, cell) => sum + cell.aggregate.handshakes, 0);
   const rtcRange = new Range();
   for (const cell of epochCells) rtcRange.merge(cell.aggregate.futureRtcAtBootEpochMs);
-  const epochLabel = `board clock at the boot epoch (${describeCells(epochCells, [DIMENSIONS.reset, DIMENSIONS.rtc])})`;
+  const epochLabel = `board clock at the boot epoch (${describeCells(epochCells, [DIMENSIONS.mode, DIMENSIONS.reset, DIMENSIONS.rtc])})`;
   const explanation: string[] = [
     `In ${plural(epochCells.length, 'cell')} with the ${epochLabel}, ${countWithRate(fails, tried)} TLS handshakes failed certificate verification with ${FLAG}; the board's RTC at those failures read ${isoSeconds(rtcRange.min ?? RP2_BOOT_EPOCH_MS)} to ${isoSeconds(rtcRange.max ?? RP2_BOOT_EPOCH_MS)}. The rp2 firmware sets the RTC to ${isoSeconds(RP2_BOOT_EPOCH_MS)} at every power-on and machine.reset(), and mbedTLS checks every certificate's dates against it.`,
     ...affected.map((entry) => describeFlagged(entry.judgement)),
@@ -137,7 +137,7 @@ export const coldBootClock: Rule = (input) => {
   const draft = { id: 'cold-boot-clock', title: `TLS fails after cold boots: the board's clock is not set (${FLAG} at the boot epoch)`, kind: 'test' as const, advice };
 
   if (setCells.length > 0) {
-    const setLabel = `board clock set (${describeCells(setCells, [DIMENSIONS.rtc, DIMENSIONS.reset])})`;
+    const setLabel = `board clock set (${describeCells(setCells, [DIMENSIONS.mode, DIMENSIONS.rtc, DIMENSIONS.reset])})`;
     const groupB = groupOf(setLabel, setCells, dateOk, handshakes);
     if (failRate(groupA) <= failRate(groupB)) return [];
     const stillFailing = groupB.attempts - groupB.ok;
@@ -170,8 +170,8 @@ export const coldBootClock: Rule = (input) => {
 };
 
 /** The clock is what the comparison is about; these may not differ completely between the groups. */
-const CLOCK_CONFOUNDS: readonly Dimension[] = [DIMENSIONS.firmware, DIMENSIONS.certs, DIMENSIONS.wifi, DIMENSIONS.tlsApi];
-const SET_CONFOUNDS: readonly Dimension[] = [DIMENSIONS.firmware, DIMENSIONS.reset, DIMENSIONS.rtc, DIMENSIONS.wifi, DIMENSIONS.tlsApi];
+const CLOCK_CONFOUNDS: readonly Dimension[] = [DIMENSIONS.firmware, DIMENSIONS.mode, DIMENSIONS.certs, DIMENSIONS.wifi, DIMENSIONS.tlsApi];
+const SET_CONFOUNDS: readonly Dimension[] = [DIMENSIONS.firmware, DIMENSIONS.mode, DIMENSIONS.reset, DIMENSIONS.rtc, DIMENSIONS.wifi, DIMENSIONS.tlsApi];
 
 function failRate(group: ComparisonGroup): number {
   return group.attempts === 0 ? 0 : (group.attempts - group.ok) / group.attempts;

@@ -1,0 +1,11 @@
+export { BOOTSEL_LABELS, type BootselDrive, type BootselInfo, type BootselLabel, type BootselLocator } from './types.js';
+export { INFO_FILE, parseInfoUf2, readBootselInfo } from './info-uf2.js';
+export { MountPointLocator } from './mount-point.js';
+export { MountTableLocator, parseMounts, DEFAULT_BY_LABEL_DIR, DEFAULT_MOUNTS_FILE, type MountEntry, type MountTableOptions } from './mount-table.js';
+export { AutomountLocator, defaultAutomountRoots } from './automount.js';
+export { UdisksLocator, parseUdisksMounted, type UdisksOptions } from './udisks.js';
+export { ChainLocator, defaultBootselLocator, waitForBootselDrive, type DefaultLocatorOptions, type WaitForDriveOptions } from './locate.js';
+export { SimBootselLocator } from './sim.js';
+export { picotoolLoad, PICOTOOL_HINT } from './picotool.js';
+export { findOnPath } from './which.js';
+export { runTool, type ToolRunner, type ToolResult } from './run-tool.js';
