@@ -1,46 +1,21 @@
 // Harness overhead per campaign attempt on the simulated board: each attempt's wall time minus the
 // time the board spent in the device scripts (their own ticks_ms span, divided by the world's time
 // scale to give host ms). Everything printed is measured; only the campaign shape is fixed here.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCampaign } from '../dist/campaign/campaign.js';
 import { loadCampaignConfig } from '../dist/campaign/config/index.js';
 import { summarize, table } from './stats.mjs';
+import { writeBenchCampaign } from './support.mjs';
 
 const ITERATIONS = 15;
 const TIME_SCALE = 50;
-const PASSWORD = 'bench-lab-password';
-
-function config(dir) {
-  writeFileSync(
-    join(dir, 'world.yaml'),
-    [
-      `timeScale: ${TIME_SCALE}`,
-      'accessPoints:',
-      `  - {ssid: bench-lab, bssid: "02:50:43:57:06:31", channel: 6, security: wpa2, password: ${PASSWORD}, hidden: false, rssi: -48, country: DE}`,
-      'faults: []',
-    ].join('\n'),
-  );
-  const file = join(dir, 'campaign.yaml');
-  writeFileSync(
-    file,
-    [
-      'board: {port: sim, world: world.yaml}',
-      'accessPoints: [{name: lab, ssid: bench-lab}]',
-      `server: {certsDir: ${JSON.stringify(join(dir, 'certs'))}}`,
-      'matrix: {resets: [none, soft, hard], wifi: [{ap: lab}], certs: [valid]}',
-      `iterations: ${ITERATIONS}`,
-      'seed: 1',
-    ].join('\n'),
-  );
-  return file;
-}
 
 export async function benchCampaign({ progress }) {
   const dir = mkdtempSync(join(tmpdir(), 'picow-bench-campaign-'));
   try {
-    const loaded = await loadCampaignConfig(config(dir));
+    const loaded = await loadCampaignConfig(writeBenchCampaign(dir, { timeScale: TIME_SCALE, resets: ['none', 'soft', 'hard'], iterations: ITERATIONS }));
     progress(`campaign: 3 cells × ${ITERATIONS} attempts at time scale ${TIME_SCALE}`);
     const result = await runCampaign({ loaded, reportsDir: join(dir, 'reports'), events: {} });
     const { readFile } = await import('node:fs/promises');

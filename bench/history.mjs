@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { summarize } from './stats.mjs';
+import { prng } from './support.mjs';
 
 const RUNS = 1000;
 const REPEATS = 15;
@@ -23,18 +24,6 @@ const SERIES = [
 ];
 const FIRMWARE = ['3.4.0; MicroPython v1.23.0 on 2024-06-02', '3.4.0; MicroPython v1.24.1 on 2024-11-29', '3.4.0; MicroPython v1.25.0 on 2025-04-15'];
 const CLASSES = ['wifi.connect-fail', 'tls.verify.future', 'net.dns', 'wifi.timeout'];
-
-/** mulberry32: a small seeded PRNG, so every bench run stores the same history. */
-function prng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function cellIds(count) {
   const resets = ['hard', 'soft', 'power-cycle'];

@@ -9,6 +9,7 @@ import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { prng } from './support.mjs';
 
 const RECORDS = 100_000;
 const RUNS = 3;
@@ -24,18 +25,6 @@ const WIFI = [
   { variant: 'hidden-pm-0xa11140', ap: 'hidden', ssid: 'picow-lab-hidden', hidden: true, pm: 0xa11140, pmValue: 0xa11140 },
 ];
 const CERTS = ['valid', 'issued-now'];
-
-/** mulberry32: a small seeded PRNG, so every bench run writes the same records. */
-function prng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function cells() {
   const list = [];

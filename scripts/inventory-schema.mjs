@@ -4,30 +4,9 @@
 //
 //   node scripts/inventory-schema.mjs          write the file
 //   node scripts/inventory-schema.mjs --check  exit 1 when the file is out of date
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
+import { writeOrCheckSchema } from './schema-file.mjs';
 
 register();
-const root = fileURLToPath(new URL('..', import.meta.url));
 const { inventoryJsonSchemaText, INVENTORY_SCHEMA_PATH } = await import('../src/campaign/inventory/json-schema.ts');
-const target = join(root, INVENTORY_SCHEMA_PATH);
-const text = inventoryJsonSchemaText();
-
-if (process.argv.includes('--check')) {
-  let current = '';
-  try {
-    current = readFileSync(target, 'utf8');
-  } catch {
-    // missing counts as out of date
-  }
-  if (current !== text) {
-    process.stderr.write(`${INVENTORY_SCHEMA_PATH} is out of date; run node scripts/inventory-schema.mjs\n`);
-    process.exit(1);
-  }
-} else {
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, text);
-  process.stdout.write(`wrote ${INVENTORY_SCHEMA_PATH}\n`);
-}
+writeOrCheckSchema(INVENTORY_SCHEMA_PATH, inventoryJsonSchemaText(), 'scripts/inventory-schema.mjs');

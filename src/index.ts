@@ -43,6 +43,8 @@ export { startSimSession, type SimSession, type SimSessionOptions } from './sim/
 export { loadWorld, parseWorld, DEFAULT_WORLD, type World } from './sim/world.js';
 export { exposeBoardOnPty } from './sim/pty.js';
 export { serveBoardOverTcp } from './sim/serve-tcp.js';
+export { serveBoardOverRfc2217, type ServeRfc2217Options } from './sim/serve-rfc2217.js';
+export { Rfc2217Transport, rfc2217Url, type Rfc2217OpenOptions } from './transport/rfc2217/client.js';
 
 export { readDeviceInfo, type DeviceInfo } from './device/info.js';
 
@@ -59,4 +61,27 @@ export { openRunData } from './results/run-data.js';
 export { rebuildReports, type RebuiltReports } from './report/rebuild.js';
 export { FindingsAccumulator, formatFindingsText, type Finding } from './results/findings/index.js';
 export { classifyAttempt, ALL_CLASSES, describeClass } from './results/taxonomy.js';
-export { wilsonInterval, fisherExactTwoSided, holmAdjust, benjaminiHochbergAdjust, percentile, percentiles } from './results/stats/index.js';
+export { wilsonInterval, fisherExactTwoSided, fisherExactOneSided, holmAdjust, benjaminiHochbergAdjust, percentile, percentiles } from './results/stats/index.js';
+export { runRackCampaign, type RunRackCampaignOptions, type RackResult } from './campaign/rack/rack-campaign.js';
+export { loadInventory, parseInventory, selectBoards, type LoadedInventory, type RackBoard } from './campaign/inventory/load.js';
+export { History, resolveBaseline, defaultHistoryPath, indexRunInHistory, type BaselineSpec } from './history/index.js';
+export { runGate, type GateRequest, type GateOutcome } from './gate/index.js';
+export {
+  parseUf2,
+  readUf2File,
+  readBinaryInfo,
+  micropythonTagOf,
+  writeUf2,
+  buildFirmwareImage,
+  writeSimBuilds,
+  flashFirmware,
+  runBisect,
+  Uf2Error,
+  FirmwareMismatchError,
+  FlashError,
+  type Uf2Image,
+  type BinaryInfo,
+  type FlashFirmwareOptions,
+  type FlashResult,
+  type RunBisectOptions,
+} from './firmware/index.js';

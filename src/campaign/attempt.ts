@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { isHarnessError } from '../errors.js';
-import type { CertificateSet } from '../pki/index.js';
 import type { ConnectionRecord } from '../server/records.js';
-import { classifyAttempt, type CertificateDates, type TlsClassifyContext } from '../results/taxonomy.js';
 import { STAT_GOT_IP } from '../results/taxonomy-table.js';
+import { attemptRecord, classifyEvidence, harnessErrorOf, oneLine, serverView, startAttempt, tlsProbeTarget, type AttemptEvidence } from './attempt-record.js';
 import type { CampaignBoard } from './board/campaign-board.js';
 import { runDeviceStep, stepTimeoutMs } from './device-step.js';
 import type { CampaignServers } from './echo-servers.js';
@@ -59,23 +57,6 @@ interface Steps {
   harnessError: { code: string; message: string } | null;
 }
 
-function oneLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s*\r?\n\s*/g, ' ');
-}
-
-function harnessErrorOf(error: unknown): { code: string; message: string } {
-  return { code: isHarnessError(error) ? error.code : 'INTERNAL', message: oneLine(error) };
-}
-
-function certificateDates(set: CertificateSet): CertificateDates[] {
-  const { leaf, intermediate, root } = set.manifest.certificates;
-  return [leaf, intermediate, root].flatMap((entry) => (entry === null ? [] : [{ subject: entry.subject, notBefore: entry.notBefore, notAfter: entry.notAfter }]));
-}
-
-function tlsContextOf(set: CertificateSet): TlsClassifyContext {
-  return { certificates: certificateDates(set), expectedFlags: set.manifest.expected.synced.flags };
-}
-
 /**
  * One attempt of one cell: reset (verified) → Wi-Fi join → RTC mode → TLS probe, then its class.
  * Device failures are results. A board that stops answering is recovered (Ctrl-C, machine.reset(),
@@ -83,13 +64,9 @@ function tlsContextOf(set: CertificateSet): TlsClassifyContext {
  * recorded as `device-hung`, which ends the run.
  */
 export async function runAttempt(env: AttemptEnvironment, planned: PlannedAttempt, signal: AbortSignal): Promise<AttemptRecord> {
-  const cell = env.cells.get(planned.cell);
-  if (cell === undefined) throw new Error(`attempt ${planned.seq} names cell ${planned.cell}, which is not in the plan`);
+  const start = startAttempt(env, planned);
+  const { cell, transcript } = start;
   const { board } = env;
-  const startedAt = new Date().toISOString();
-  const started = performance.now();
-  const transcript = env.openTranscript?.(planned);
-  const untap = transcript === undefined ? () => {} : board.onTranscript((direction, bytes) => transcript.tap(direction, bytes));
   const steps: Steps = { reset: null, rtc: null, wifi: null, tls: null, server: null, boardMs: 0, boardTimed: false, harnessError: null };
   const set = cell.certs === null ? undefined : env.servers.sets.get(cell.certs);
   const budget = AbortSignal.timeout(stepTimeoutMs(board, env.timeouts.attemptMs, ATTEMPT_MARGIN_MS));
@@ -111,28 +88,11 @@ export async function runAttempt(env: AttemptEnvironment, planned: PlannedAttemp
       }
     }
   } finally {
-    untap();
+    start.untap();
   }
   const server = steps.server === null ? null : serverView(steps.server);
-  const classification = classifyAttempt({
-    reset: steps.reset,
-    wifi: steps.wifi,
-    tls: steps.tls,
-    harnessError: steps.harnessError,
-    server,
-    ...(set === undefined ? {} : { tlsContext: tlsContextOf(set.set) }),
-  });
-  const transcriptPath = transcript === undefined ? null : await transcript.finish();
-  return {
-    v: 1,
-    runId: env.runId,
-    seq: planned.seq,
-    cell: planned.cell,
-    iteration: planned.iteration,
-    startedAt,
-    durationMs: Math.round((performance.now() - started) * 10) / 10,
-    ...(env.boardTag === undefined ? {} : { board: env.boardTag }),
-    ...(env.firmware === undefined ? {} : { firmware: env.firmware }),
+  const classification = classifyEvidence({ reset: steps.reset, wifi: steps.wifi, tls: steps.tls, harnessError: steps.harnessError, server }, set?.set);
+  const evidence: AttemptEvidence = {
     mode: 'interactive',
     boardMs: steps.boardTimed ? steps.boardMs : null,
     reset: steps.reset,
@@ -140,26 +100,9 @@ export async function runAttempt(env: AttemptEnvironment, planned: PlannedAttemp
     wifi: steps.wifi,
     tls: steps.tls,
     server,
-    class: classification.class,
-    classes: classification.classes,
-    detail: classification.detail,
-    ...(classification.inferred === undefined ? {} : { inferred: classification.inferred }),
-    transcript: transcriptPath,
     harnessError: steps.harnessError,
   };
-}
-
-/** What the echo server saw of the board's connection: the other side of the evidence. */
-function serverView(record: ConnectionRecord): NonNullable<AttemptRecord['server']> {
-  return {
-    handshake: record.handshake,
-    alert: record.alert === null ? null : { direction: record.alert.direction, name: record.alert.name },
-    protocol: record.tls?.version ?? null,
-    cipher: record.tls?.cipher ?? null,
-    endReason: record.endReason,
-    bytesIn: record.bytesIn,
-    bytesOut: record.bytesOut,
-  };
+  return attemptRecord(env, planned, start, evidence, classification);
 }
 
 async function runSteps(env: AttemptEnvironment, cell: Cell, planned: PlannedAttempt, signal: AbortSignal, steps: Steps): Promise<void> {
@@ -196,12 +139,7 @@ async function runSteps(env: AttemptEnvironment, cell: Cell, planned: PlannedAtt
     board,
     'tls_probe',
     {
-      host: env.serverHost,
-      port: served.server.port,
-      api: cell.tlsApi,
-      verify: 'CERT_REQUIRED',
-      cadata: Buffer.from(served.set.caDer).toString('hex'),
-      server_hostname: served.set.serverHostname,
+      ...tlsProbeTarget(env, served, cell.tlsApi),
       correlation_id: `${env.runId}/${planned.seq}`,
       nonce: randomBytes(16).toString('hex'),
       timeout_ms: timeouts.tlsMs,

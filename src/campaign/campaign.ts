@@ -10,12 +10,12 @@ import type { ExitReason, RunExit } from '../report/summary-json.js';
 import { DEFAULT_WORLD, loadWorld, type World } from '../sim/world.js';
 import { runAttempt } from './attempt.js';
 import { startStandaloneSession, type StandaloneSession } from './standalone/index.js';
-import { openCampaignBoard, type CampaignBoard } from './board/campaign-board.js';
+import type { CampaignBoard } from './board/campaign-board.js';
+import { openConfiguredBoard } from './board/open-configured.js';
 import { configHash, isSimBoard, resolveSecrets, type LoadedCampaign } from './config/index.js';
 import { startCampaignServers, type CampaignServers } from './echo-servers.js';
 import { planCampaign, type Cell, type CampaignPlan } from './matrix.js';
 import { runApCommand } from './ap-commands.js';
-import { createPowerDriver, scaledClock, type PowerDriver } from './power/index.js';
 import type { Terminal } from './power/manual.js';
 import { runPreflight, type PreflightCheck, type PreflightReport } from './preflight.js';
 import { buildManifest, hashCanonical, readManifest, writeManifest } from './records/manifest.js';
@@ -90,13 +90,6 @@ async function worldOf(loaded: LoadedCampaign): Promise<{ world: World; hash: st
 
 function usedCertSets(plan: CampaignPlan): CertificateSetName[] {
   return [...new Set(plan.cells.flatMap((cell) => (cell.certs === null ? [] : [cell.certs])))];
-}
-
-function defaultPowerFor(loaded: LoadedCampaign): LoadedCampaign['config']['board']['power'] {
-  const { power } = loaded.config.board;
-  if (power !== undefined) return power;
-  // A simulated board has its own switched supply: power-cycle cells need no config for it.
-  return isSimBoard(loaded.config) ? { driver: 'sim', offMs: 2000 } : undefined;
 }
 
 /** Private key bytes of the certificate sets: they must never reach a record. */
@@ -176,24 +169,7 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
     }
     servers.setLogDir(options.rackMember?.boardDir ?? store.dir);
 
-    const power = defaultPowerFor(loaded);
-    board = options.board ?? await openCampaignBoard({
-      spec: config.board.port,
-      ...(world === undefined ? {} : { world: world.world, seed }),
-      ...(config.board.profile === undefined ? {} : { profile: config.board.profile }),
-      ...(power === undefined
-        ? {}
-        : {
-            power: (target): PowerDriver =>
-              createPowerDriver(power, {
-                serialNumber: target.serialNumber,
-                cacheDir: options.reportsDir,
-                env,
-                ...(target.sim === undefined ? {} : { board: target.sim, clock: scaledClock(target.sim.timeScale) }),
-                ...(options.terminal === undefined ? {} : { terminal: options.terminal }),
-              }),
-          }),
-    });
+    board = options.board ?? await openConfiguredBoard(loaded, { world: world?.world, seed, reportsDir: options.reportsDir, env, terminal: options.terminal });
     const openedBoard = board;
     const password = (apName: string): string | undefined => secrets.passwords.get(apName);
     const usedAps = new Set(plan.cells.flatMap((cell) => (cell.wifi === null ? [] : [cell.wifi.ap.name])));

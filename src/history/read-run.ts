@@ -12,27 +12,7 @@ import { openRunData } from '../results/run-data.js';
 import { percentiles } from '../results/stats/index.js';
 import { SUMMARY_JSON_FILE } from '../report/summary-json.js';
 import { seriesKeyOf } from './series.js';
-import type { BoardKind, SimConditions } from './types.js';
-
-export interface RunRow {
-  readonly id: string;
-  readonly dir: string;
-  readonly campaign: string;
-  readonly configHash: string | null;
-  readonly seriesKey: string;
-  readonly kind: BoardKind;
-  readonly sim: SimConditions | null;
-  readonly startedAt: string | null;
-  readonly finishedAt: string | null;
-  readonly exitCode: number | null;
-  readonly exitReason: string | null;
-  readonly planned: number;
-  readonly attempts: number;
-  readonly ok: number;
-  readonly harnessVersion: string | null;
-  /** A verdict the gate left in the run folder (`gate.json`), so a rebuilt history keeps it. */
-  readonly gateVerdict: string | null;
-}
+import type { HistoryRun } from './types.js';
 
 export interface BoardRow {
   readonly label: string;
@@ -57,7 +37,8 @@ export interface TimingRow {
 }
 
 export interface RunRows {
-  readonly run: RunRow;
+  /** Its gate verdict is the one the gate left in the run folder (`gate.json`), so a rebuilt history keeps it. */
+  readonly run: HistoryRun;
   /** Cell id → facets JSON (canonical). */
   readonly cells: ReadonlyMap<string, string>;
   readonly outcomes: readonly OutcomeRow[];
@@ -156,7 +137,7 @@ export async function readRunRows(runDir: string): Promise<RunRows> {
   const sim = board.sim;
   const campaign = campaignNameOf(manifest.config as Record<string, unknown> | undefined);
   const harness = (manifest as { harness?: { version?: unknown } }).harness;
-  const run: RunRow = {
+  const run: HistoryRun = {
     id: manifest.runId,
     dir,
     campaign,

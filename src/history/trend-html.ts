@@ -7,11 +7,11 @@
  */
 import { OK_COLOUR } from '../report/charts.js';
 import { formatPercent } from '../report/format.js';
+import { SELF_CONTAINED_PAGE_CSP } from '../report/html/csp.js';
 import { escapeAttribute, escapeHtml } from '../report/html/escape.js';
 import { shortRunLabel, sparkline } from './trend-text.js';
 import type { SeriesTrend, TrendLine, TrendReport } from './trend.js';
 
-const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 const WIDTH = 640;
 const HEIGHT = 130;
 const LEFT = 44;
@@ -110,7 +110,7 @@ export function formatTrendHtml(report: TrendReport, options: { readonly title?:
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${a(CONTENT_SECURITY_POLICY)}">`,
+    `<meta http-equiv="Content-Security-Policy" content="${a(SELF_CONTAINED_PAGE_CSP)}">`,
     `<title>${h(title)}</title><style>${CSS}</style></head><body>`,
     `<h1>${h(title)}</h1>`,
     `<p class="note">${h(filters.join('; '))}${options.generatedAt === undefined ? '' : ` — generated ${h(options.generatedAt)}`}. Simulated and real runs are separate series and never share a chart. Error bars: 95 % Wilson intervals.</p>`,

@@ -9,6 +9,7 @@ import type { Finding, FindingComparison, FindingEvidence } from '../results/fin
 import { describeClass } from '../results/taxonomy.js';
 import { classColours, okRateSvg, outcomeBarsSvg, timelineSvg, timingSvg, type ClassColour } from './charts.js';
 import { formatObserved, formatPercent, namingCell } from './format.js';
+import { SELF_CONTAINED_PAGE_CSP } from './html/csp.js';
 import { escapeAttribute, escapeHtml } from './html/escape.js';
 import {
   describeFacets,
@@ -28,9 +29,6 @@ import { REPORT_CSS } from './html/styles.js';
 import { describeSimulation, SIMULATED_LABEL } from './run-info.js';
 
 export const REPORT_HTML_FILE = 'report.html';
-
-/** No script, no network: styles and images (none today beyond inline SVG) may only come from the page itself. */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const h = escapeHtml;
 
@@ -235,7 +233,7 @@ export function formatReportHtml(data: ReportData): string {
     '<html lang="en">',
     '<head>',
     '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${escapeAttribute(CONTENT_SECURITY_POLICY)}">`,
+    `<meta http-equiv="Content-Security-Policy" content="${escapeAttribute(SELF_CONTAINED_PAGE_CSP)}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${h(title)}</title>`,
     `<style>${REPORT_CSS}</style>`,

@@ -4,13 +4,14 @@
  * file in memory. Everything here is read-only.
  */
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { ATTEMPTS_FILE } from '../campaign/records/attempts-file.js';
 import { MANIFEST_FILE } from '../campaign/records/manifest.js';
 import { RESET_MODES, TLS_APIS, type AttemptRecord, type CellFacets, type ServedCertificateSet } from '../campaign/types.js';
+import { readJsonFile } from '../util/json-file.js';
 
 const NEWLINE = 0x0a;
 const READ_CHUNK_BYTES = 256 * 1024;
@@ -111,20 +112,7 @@ function shapeError(file: string, prefix: string, error: z.ZodError): ConfigErro
 
 async function readManifestFile(dir: string): Promise<{ file: string; manifest: RunDataManifest }> {
   const file = join(dir, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ConfigError(`${file}: missing; ${dir} is not a picow-harness run directory`, { file });
-    throw new ConfigError(`${file}: cannot be read (${code ?? (error as Error).message})`, { file });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${file}: not valid JSON (${(error as Error).message})`, { file });
-  }
+  const value = await readJsonFile(file, () => new ConfigError(`${file}: missing; ${dir} is not a picow-harness run directory`, { file }));
   const parsed = manifestSchema.safeParse(value);
   if (!parsed.success) throw shapeError(file, '', parsed.error);
   return { file, manifest: parsed.data };

@@ -1,6 +1,4 @@
-import { EventEmitter } from 'node:events';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { SimError } from '../errors.js';
+import type { AddressInfo, Socket } from 'node:net';
 import { rfc2217Url } from '../transport/rfc2217/client.js';
 import { OptionNegotiator } from '../transport/rfc2217/negotiation.js';
 import {
@@ -18,7 +16,7 @@ import {
 } from '../transport/rfc2217/protocol.js';
 import { TelnetParser, encodeNegotiation, encodeSubnegotiation, escapeIac } from '../transport/rfc2217/telnet-codec.js';
 import type { SimBoard } from './board.js';
-import type { HostEndpoint } from './usb-cdc.js';
+import { CdcSocketHost, OneClientBoardServer, type OneClientServerEvents } from './host/one-client-server.js';
 
 export interface ServeRfc2217Options {
   /** Loopback by default: the simulated board has no authentication. */
@@ -27,10 +25,7 @@ export interface ServeRfc2217Options {
   readonly port?: number;
 }
 
-export interface Rfc2217ServerEvents {
-  'client-attach': [{ remote: string }];
-  'client-detach': [{ remote: string; reason: string }];
-  'client-refused': [{ remote: string; reason: string }];
+export interface Rfc2217ServerEvents extends OneClientServerEvents {
   /** A SET-CONTROL the client sent (DTR/RTS/flow/break), after it was applied. */
   control: [{ remote: string; value: number }];
 }
@@ -48,20 +43,14 @@ export interface LineSettings {
 
 /** USB CDC lines a Pico reports: no modem, so DSR, CTS and carrier are simply on. */
 const MODEM_STATE = ModemState.CTS | ModemState.DSR | ModemState.CD;
-const REFUSAL_LINGER_MS = 2000;
 const SIGNATURE_PREFIX = 'picow-harness sim';
-
-function remoteOf(socket: Socket): string {
-  return socket.remoteAddress === undefined ? 'local socket' : `${socket.remoteAddress}:${socket.remotePort ?? '?'}`;
-}
 
 /**
  * One telnet client as the USB host of the board: data both ways with IAC doubling, option
  * negotiation, and COM-PORT-OPTION commands answered with command + 100. SET-CONTROL DTR drives the
  * board's CDC DTR (with DTR clear the board keeps its output in the small TX FIFO, as a Pico does).
  */
-class TelnetHost implements HostEndpoint {
-  private gone = false;
+class TelnetHost extends CdcSocketHost {
   private suspended = false;
   private held: Uint8Array[] = [];
   private readonly negotiator: OptionNegotiator;
@@ -72,13 +61,14 @@ class TelnetHost implements HostEndpoint {
   private dtr = true;
 
   constructor(
-    private readonly board: SimBoard,
-    readonly socket: Socket,
-    readonly remote: string,
+    board: SimBoard,
+    socket: Socket,
+    remote: string,
+    onGone: (host: CdcSocketHost, reason: string) => void,
     private readonly signature: string,
     private readonly onControl: (value: number) => void,
-    private readonly onGone: (host: TelnetHost, reason: string) => void,
   ) {
+    super(board, socket, remote, onGone);
     const options = new Set<number>([TelnetOption.BINARY, TelnetOption.SGA, TelnetOption.COM_PORT]);
     this.negotiator = new OptionNegotiator(
       new Set([TelnetOption.BINARY, TelnetOption.SGA]),
@@ -89,16 +79,12 @@ class TelnetHost implements HostEndpoint {
       },
     );
     this.parser = new TelnetParser({
-      data: (bytes) => this.fromClient(bytes.slice()),
+      data: (bytes) => this.toBoard(bytes.slice()),
       negotiate: (verb, option) => this.negotiator.receive(verb, option),
       subnegotiation: (option, payload) => {
         if (option === TelnetOption.COM_PORT) this.onComPort(payload);
       },
     });
-    socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.parser.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
-    socket.on('error', () => undefined); // 'close' follows and does the bookkeeping
-    socket.on('close', () => this.release('client closed the connection'));
     this.negotiator.offer(TelnetOption.BINARY);
     this.negotiator.request(TelnetOption.BINARY);
     this.negotiator.offer(TelnetOption.SGA);
@@ -107,30 +93,15 @@ class TelnetHost implements HostEndpoint {
   }
 
   deliver(data: Uint8Array): void {
-    if (this.socket.destroyed || !this.socket.writable) {
-      this.consumed(data.length);
-      return;
-    }
-    if (this.suspended) {
+    if (this.suspended && !this.clientGone) {
       this.held.push(data);
       return;
     }
-    this.socket.write(escapeIac(data), () => this.consumed(data.length));
+    this.forward(data, escapeIac);
   }
 
-  disconnect(reason: string): void {
-    this.release(`board USB went away (${reason})`);
-    this.socket.destroy();
-  }
-
-  private fromClient(bytes: Uint8Array): void {
-    this.socket.pause();
-    this.board.cdc.hostWrite(bytes).then(
-      () => {
-        if (!this.socket.destroyed) this.socket.resume();
-      },
-      () => this.socket.destroy(),
-    );
+  protected received(bytes: Uint8Array): void {
+    this.parser.push(bytes);
   }
 
   private send(bytes: Uint8Array): void {
@@ -261,16 +232,8 @@ class TelnetHost implements HostEndpoint {
     this.held = [];
   }
 
-  private consumed(count: number): void {
-    if (!this.gone) this.board.cdc.hostConsumed(count);
-  }
-
-  private release(reason: string): void {
-    if (this.gone) return;
+  protected override beforeRelease(): void {
     this.dropHeld();
-    this.gone = true;
-    this.board.cdc.detach(this);
-    this.onGone(this, reason);
   }
 }
 
@@ -280,31 +243,10 @@ class TelnetHost implements HostEndpoint {
  * and is closed. When the board's USB goes away (reset, power cut) the client is dropped, as
  * ser2net drops its client when the tty vanishes.
  */
-export class Rfc2217BoardServer extends EventEmitter<Rfc2217ServerEvents> {
-  private host: TelnetHost | undefined;
-  private readonly sockets = new Set<Socket>();
-  private closing: Promise<void> | undefined;
-
-  private constructor(
-    private readonly board: SimBoard,
-    private readonly server: Server,
-  ) {
-    super();
-    server.on('connection', (socket) => this.accept(socket));
-  }
-
+export class Rfc2217BoardServer extends OneClientBoardServer<TelnetHost, Rfc2217ServerEvents> {
   static async listen(board: SimBoard, options: ServeRfc2217Options = {}): Promise<Rfc2217BoardServer> {
-    const server = createServer();
-    const served = new Rfc2217BoardServer(board, server);
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error): void => reject(new SimError(`cannot serve ${board.name} over RFC 2217: ${error.message}`, error));
-      server.once('error', onError);
-      server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 }, () => {
-        server.off('error', onError);
-        resolve();
-      });
-    });
-    server.on('error', () => undefined);
+    const served = new Rfc2217BoardServer(board);
+    await served.bind({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 }, ' over RFC 2217');
     return served;
   }
 
@@ -317,70 +259,14 @@ export class Rfc2217BoardServer extends EventEmitter<Rfc2217ServerEvents> {
     return rfc2217Url(this.address.host, this.address.port);
   }
 
-  get hasClient(): boolean {
-    return this.host !== undefined;
-  }
-
   /** The line settings the current client set (undefined without a client). */
   get lineSettings(): Readonly<LineSettings> | undefined {
-    return this.host?.settings;
+    return this.client?.settings;
   }
 
-  close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      for (const socket of this.sockets) socket.destroy();
-      const host = this.host;
-      this.host = undefined;
-      if (host !== undefined) this.board.cdc.detach(host);
-    }).then(() => {
-      this.removeAllListeners();
-    });
-    return this.closing;
-  }
-
-  private accept(socket: Socket): void {
-    const remote = remoteOf(socket);
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
-    if (this.closing !== undefined) {
-      socket.destroy();
-      return;
-    }
-    if (!this.board.isUsbPresent) {
-      this.refuse(socket, remote, `${this.board.name} is off or resetting (its USB port is absent); connect again once it is back`);
-      return;
-    }
-    if (this.host !== undefined) {
-      this.refuse(socket, remote, `${this.board.name} is in use by another client (${this.host.remote}); one client at a time`);
-      return;
-    }
+  protected createHost(socket: Socket, remote: string, onGone: (host: CdcSocketHost, reason: string) => void): TelnetHost {
     const signature = `${SIGNATURE_PREFIX} ${this.board.name} (${this.board.profile.name}, serial ${this.board.serialNumber})`;
-    const host = new TelnetHost(
-      this.board,
-      socket,
-      remote,
-      signature,
-      (value) => this.emit('control', { remote, value }),
-      (gone, reason) => {
-        if (this.host !== gone) return;
-        this.host = undefined;
-        this.emit('client-detach', { remote, reason });
-      },
-    );
-    this.host = host;
-    this.board.cdc.attach(host);
-    this.emit('client-attach', { remote });
-  }
-
-  private refuse(socket: Socket, remote: string, reason: string): void {
-    this.emit('client-refused', { remote, reason });
-    socket.on('error', () => undefined);
-    socket.on('data', () => undefined);
-    socket.end(`picow-harness: ${reason}\r\n`);
-    const linger = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
-    linger.unref();
-    socket.once('close', () => clearTimeout(linger));
+    return new TelnetHost(this.board, socket, remote, onGone, signature, (value) => this.emit('control', { remote, value }));
   }
 }
 

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AbortError, HarnessError } from '../errors.js';
+import { processAlive, removeLockIfOwned, tryCreateLock, type LockOwner } from '../util/lock-file.js';
 
 /**
  * One lock file per board (USB serial number, or a label for a board without one) so two harness
@@ -13,10 +14,7 @@ import { AbortError, HarnessError } from '../errors.js';
  * process start time: a lock whose owner is gone (or whose pid now belongs to another process) is
  * stale and taken over.
  */
-export interface BoardLockHolder {
-  readonly pid: number;
-  readonly host: string;
-  readonly token: string;
+export interface BoardLockHolder extends LockOwner {
   /** /proc/<pid>/stat field 22 (clock ticks since boot) when the owner took the lock: tells a reused pid apart. */
   readonly processStart: string | null;
   readonly acquiredAt: string;
@@ -54,32 +52,12 @@ export function processStartTime(pid: number): string | null {
   }
 }
 
+/** The owner is alive and is still the process that took the lock (its pid was not reused). */
 function alive(holder: BoardLockHolder): boolean {
-  try {
-    process.kill(holder.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!processAlive(holder.pid)) return false;
   if (holder.processStart === null) return true;
   const now = processStartTime(holder.pid);
   return now === null || now === holder.processStart;
-}
-
-async function readHolder(path: string): Promise<BoardLockHolder | undefined | 'missing'> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
-    throw error;
-  }
-  try {
-    const value = JSON.parse(text) as Partial<BoardLockHolder>;
-    if (typeof value.pid === 'number' && typeof value.token === 'string' && typeof value.host === 'string') return value as BoardLockHolder;
-  } catch {
-    // unreadable: treated as stale
-  }
-  return undefined;
 }
 
 /** The board is locked by another live harness process. Exit 3 (infrastructure). */
@@ -141,53 +119,16 @@ export class BoardLock {
 
   /** null when the lock is now ours; else the live holder. */
   private static async tryCreate(path: string, mine: BoardLockHolder): Promise<BoardLockHolder | null> {
-    for (let round = 0; round < 3; round += 1) {
-      if (await createExclusive(path, mine)) return null;
-      const holder = await readHolder(path);
-      if (holder === 'missing') continue;
-      if (holder !== undefined && (holder.host !== mine.host || alive(holder))) return holder;
-      await clearStale(path, holder, mine.token);
-    }
-    const holder = await readHolder(path);
-    return holder === 'missing' || holder === undefined ? { ...mine, pid: -1, what: 'a process starting on it' } : holder;
+    const holder = await tryCreateLock(path, mine, 3, alive);
+    return holder === undefined ? { ...mine, pid: -1, what: 'a process starting on it' } : holder;
   }
 
   /** Removes the lock if it is still ours. Safe to call twice. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    const holder = await readHolder(this.path).catch(() => undefined);
-    if (holder !== 'missing' && holder?.token === this.token) await unlink(this.path).catch(() => undefined);
+    await removeLockIfOwned(this.path, this.token).catch(() => undefined);
   }
-}
-
-async function createExclusive(path: string, content: BoardLockHolder): Promise<boolean> {
-  const temporary = `${path}.new-${content.token}`;
-  await writeFile(temporary, `${JSON.stringify(content)}\n`, { flag: 'wx' });
-  try {
-    await link(temporary, path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    await unlink(temporary).catch(() => undefined);
-  }
-}
-
-/** Moves a stale lock aside; puts it back if another process replaced it with a live one meanwhile. */
-async function clearStale(path: string, stale: BoardLockHolder | undefined, token: string): Promise<void> {
-  const aside = `${path}.stale-${token}`;
-  try {
-    await rename(path, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw error;
-  }
-  const moved = await readHolder(aside);
-  const same = moved === undefined ? stale === undefined : moved !== 'missing' && stale !== undefined && moved.token === stale.token;
-  if (!same) await link(aside, path).catch(() => undefined);
-  await unlink(aside).catch(() => undefined);
 }
 
 /**

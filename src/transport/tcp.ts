@@ -9,6 +9,65 @@ export interface TcpOpenOptions {
   readonly connectTimeoutMs?: number;
 }
 
+/** Why a connection could not be opened, in a user's words. */
+function defaultConnectReason(error: NodeJS.ErrnoException): string {
+  return error.code === 'ECONNREFUSED' ? 'connection refused (is the server running?)' : error.message;
+}
+
+/**
+ * Connect to `host:port` within `timeoutMs`, as a low-latency socket with keep-alive; failures are
+ * `TransportOpenError`s naming `url`, with `reasonOf` saying why.
+ */
+export function connectTcpSocket(
+  host: string,
+  port: number,
+  url: string,
+  timeoutMs: number,
+  reasonOf: (error: NodeJS.ErrnoException) => string = defaultConnectReason,
+): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    socket.setNoDelay(true);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new TransportOpenError(url, `no connection within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      socket.setKeepAlive(true, 5000);
+      resolve(socket);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new TransportOpenError(url, reasonOf(error), error));
+    });
+  });
+}
+
+/** Write to a connected socket; resolves once the bytes are handed to the OS. */
+export function writeSocket(socket: Socket, url: string, data: Uint8Array): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    socket.write(data, (error) => {
+      if (error) reject(new TransportLostError(url, `write failed: ${error.message}`, error));
+      else resolve();
+    });
+  });
+}
+
+/** Close a socket gracefully (FIN), destroying it if the peer has not closed within half a second. */
+export function endSocket(socket: Socket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (socket.destroyed) {
+      resolve();
+      return;
+    }
+    socket.once('close', () => resolve());
+    socket.end();
+    setTimeout(() => socket.destroy(), 500).unref();
+  });
+}
+
 /** A raw TCP byte stream to a serial port server (ser2net in raw mode, `picow-harness sim --tcp`). */
 export class TcpTransport implements Transport {
   readonly info: TransportInfo;
@@ -29,28 +88,10 @@ export class TcpTransport implements Transport {
     });
   }
 
-  static open(options: TcpOpenOptions): Promise<TcpTransport> {
+  static async open(options: TcpOpenOptions): Promise<TcpTransport> {
     const url = `tcp://${options.host}:${options.port}`;
-    const timeoutMs = options.connectTimeoutMs ?? 5000;
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: options.host, port: options.port });
-      socket.setNoDelay(true);
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new TransportOpenError(url, `no connection within ${timeoutMs} ms`));
-      }, timeoutMs);
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        socket.setKeepAlive(true, 5000);
-        resolve(new TcpTransport(socket, url));
-      });
-      socket.once('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        const reason = error.code === 'ECONNREFUSED' ? 'connection refused (is the server running?)' : error.message;
-        reject(new TransportOpenError(url, reason, error));
-      });
-    });
+    const socket = await connectTcpSocket(options.host, options.port, url, options.connectTimeoutMs ?? 5000);
+    return new TcpTransport(socket, url);
   }
 
   get isOpen(): boolean {
@@ -59,12 +100,7 @@ export class TcpTransport implements Transport {
 
   async write(data: Uint8Array): Promise<void> {
     if (!this.open) throw new TransportLostError(this.info.port, 'connection is closed');
-    await new Promise<void>((resolve, reject) => {
-      this.socket.write(data, (error) => {
-        if (error) reject(new TransportLostError(this.info.port, `write failed: ${error.message}`, error));
-        else resolve();
-      });
-    });
+    await writeSocket(this.socket, this.info.port, data);
   }
 
   read(signal?: AbortSignal): Promise<Uint8Array> {
@@ -79,14 +115,6 @@ export class TcpTransport implements Transport {
     if (!this.open && this.socket.destroyed) return;
     this.open = false;
     this.queue.fail(new TransportLostError(this.info.port, 'closed'));
-    await new Promise<void>((resolve) => {
-      if (this.socket.destroyed) {
-        resolve();
-        return;
-      }
-      this.socket.once('close', () => resolve());
-      this.socket.end();
-      setTimeout(() => this.socket.destroy(), 500).unref();
-    });
+    await endSocket(this.socket);
   }
 }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { ConfigError, UsageError } from '../../src/errors.js';
 import { INVENTORY_SCHEMA_PATH, inventoryJsonSchemaText } from '../../src/campaign/inventory/json-schema.js';
-import { parseInventory, selectBoards } from '../../src/campaign/inventory/load.js';
+import { loadInventory, parseInventory, selectBoards } from '../../src/campaign/inventory/load.js';
 
 const REPO = new URL('../../', import.meta.url);
 
@@ -37,6 +37,17 @@ quarantineAfter: 5
 `;
 
 describe('inventory: the boards of a rack', () => {
+  it('loads the shipped simulated rack: four boards, two of them in one power group', async () => {
+    const loaded = await loadInventory(new URL('../../campaigns/rack-sim.yaml', import.meta.url).pathname);
+    const boards = selectBoards(loaded, 'all');
+    expect(boards.map((board) => [board.label, board.simulated, board.group ?? null])).to.deep.equal([
+      ['sim-a', true, 'shared-supply'],
+      ['sim-b', true, 'shared-supply'],
+      ['sim-c', true, null],
+      ['sim-d', true, null],
+    ]);
+  });
+
   it('accepts serial, by-id, id:, rfc2217:// and sim boards with their power drivers and groups', () => {
     const { inventory } = parseInventory(GOOD, 'rack.yaml');
     expect(Object.keys(inventory.boards)).to.deep.equal(['bench-1', 'bench-2', 'remote-1', 'sim-1']);
@@ -59,7 +70,7 @@ describe('inventory: the boards of a rack', () => {
 
   it('points at a transport that is not one, with the reason', () => {
     expect(problem('boards:\n  a:\n    port: ttyACM0\n')).to.equal('rack.yaml:3:11: boards.a.port: not a port; did you mean /dev/ttyACM0?');
-    expect(problem('boards:\n  a: { port: "rfc2217://lab-pi" }\n')).to.match(/^rack\.yaml:2:14: boards\.a\.port: must be rfc2217:\/\/host:port$/);
+    expect(problem('boards:\n  a: { port: "rfc2217://lab-pi" }\n')).to.match(/^rack\.yaml:2:14: boards\.a\.port: rfc2217:\/\/ needs a port number/);
     expect(problem('boards:\n  a: { port: auto }\n')).to.match(/^rack\.yaml:2:14: boards\.a\.port: auto names no particular board/);
   });
 

@@ -2,27 +2,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { runCli } from '../../src/cli/main.js';
 import { buildFirmwareImage, concatUf2, micropythonTagOf, parseUf2, writeUf2 } from '../../src/firmware/index.js';
 import { PROFILES } from '../../src/sim/profiles.js';
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(argv: string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const text = (chunk: string | Uint8Array): string => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-  const code = await runCli(argv, {
-    stdout: { write: (chunk: string | Uint8Array) => (stdout += text(chunk)) },
-    stderr: { write: (chunk: string | Uint8Array) => (stderr += text(chunk)) },
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+import { runCliCaptured as cli } from '../support/cli.js';
 
 describe('picow-harness firmware', () => {
   let dir: string;

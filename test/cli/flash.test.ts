@@ -2,25 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { runCli } from '../../src/cli/main.js';
 import { buildFirmwareImage } from '../../src/firmware/uf2-writer.js';
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(argv: string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: { write: (chunk: string | Uint8Array) => (stdout += String(chunk)) },
-    stderr: { write: (chunk: string | Uint8Array) => (stderr += String(chunk)) },
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+import { runCliCaptured as cli } from '../support/cli.js';
 
 describe('CLI flash', function () {
   this.timeout(40_000);

@@ -5,14 +5,10 @@ import sqlite from 'node-sqlite3-wasm';
 import { runCli } from '../../src/cli/main.js';
 import { History } from '../../src/history/index.js';
 import { CANARY_PASSWORD, canaryCampaign, onlyRunDir, writeCampaign, type CampaignDir } from '../campaign/support.js';
-import { Collector, night, writeRunFolder } from '../history/support.js';
+import { night, writeRunFolder } from '../history/support.js';
+import { OutputCollector as Collector, runCliCaptured, type CliRun } from '../support/cli.js';
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Collector();
-  const stderr = new Collector();
-  const code = await runCli(args, { stdout, stderr, env: { PICOW_TEST_WIFI_PASSWORD: CANARY_PASSWORD, NO_COLOR: '1' } });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const cli = (args: string[]): Promise<CliRun> => runCliCaptured(args, { PICOW_TEST_WIFI_PASSWORD: CANARY_PASSWORD, NO_COLOR: '1' });
 
 function rowsOf(file: string): unknown {
   const db = new sqlite.Database(file, { readOnly: true, fileMustExist: true });

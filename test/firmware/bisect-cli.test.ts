@@ -2,23 +2,12 @@ import { expect } from 'chai';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/main.js';
 import { buildSimFirmware } from '../../src/firmware/index.js';
 import { findProfile, registerTestProfile } from '../../src/sim/profiles.js';
+import { runCliCaptured as cli } from '../support/cli.js';
 
 const CONFIG = new URL('../fixtures/bisect/wifi.yaml', import.meta.url).pathname;
 const CELL = 'wlan-deinit/hidden-pm-default';
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: { write: (chunk: string | Uint8Array) => (stdout += String(chunk)) },
-    stderr: { write: (chunk: string | Uint8Array) => (stderr += String(chunk)) },
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
 
 describe('CLI bisect', function () {
   this.timeout(120_000);

@@ -13,18 +13,10 @@ import type { BootselDrive, BootselLocator } from '../../src/firmware/bootsel/ty
 import { UdisksLocator, parseUdisksMounted } from '../../src/firmware/bootsel/udisks.js';
 import { findOnPath } from '../../src/firmware/bootsel/which.js';
 import { FlashError } from '../../src/firmware/flash-errors.js';
+import { failure } from '../support/failure.js';
 
 const RP2040_INFO = 'UF2 Bootloader v3.0\nModel: Raspberry Pi RP2\nBoard-ID: RPI-RP2\n';
 const RP2350_INFO = 'UF2 Bootloader v1.0\r\nModel: Raspberry Pi RP2350\r\nBoard-ID: RP2350\r\n';
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('BOOTSEL drive locators', () => {
   let root: string;
@@ -155,7 +147,7 @@ describe('BOOTSEL drive locators', () => {
       const later: BootselLocator = { describe: () => 'later', locate: async () => (++looks < 3 ? undefined : found) };
       expect(await waitForBootselDrive(later, { timeoutMs: 10_000, pollIntervalMs: 5 })).to.equal(found);
       const never: BootselLocator = { describe: () => 'the moon', locate: async () => undefined };
-      const error = await rejection(waitForBootselDrive(never, { timeoutMs: 50, pollIntervalMs: 10 }));
+      const error = await failure(waitForBootselDrive(never, { timeoutMs: 50, pollIntervalMs: 10 }));
       expect(error).to.be.instanceOf(FlashError);
       expect(error.message).to.equal('no BOOTSEL drive (RPI-RP2 or RP2350 with INFO_UF2.TXT) appeared within 50 ms; looked at: the moon');
     });
@@ -179,7 +171,7 @@ describe('BOOTSEL drive locators', () => {
     });
 
     it('reports a copy that fails before the last byte with the bytes written', async () => {
-      const error = await rejection(copyToDrive(new Uint8Array(1024), join(root, 'gone'), 'fw.uf2', { timeoutMs: 10_000 }));
+      const error = await failure(copyToDrive(new Uint8Array(1024), join(root, 'gone'), 'fw.uf2', { timeoutMs: 10_000 }));
       expect(error).to.be.instanceOf(FlashError);
       expect(error.message).to.match(/^copying to .*gone\/fw\.uf2 failed after 0 of 1024 bytes: ENOENT/);
     });
@@ -193,7 +185,7 @@ describe('BOOTSEL drive locators', () => {
       await picotoolLoad('/opt/picotool', 'fw.uf2', { timeoutMs: 1000, run: ok });
       expect(seen).to.deep.equal([['/opt/picotool', 'load', '-v', '-x', 'fw.uf2']]);
       const refused: ToolRunner = async () => ({ code: 249, stdout: '', stderr: 'No accessible RP-series devices in BOOTSEL mode were found.\n' });
-      const error = await rejection(picotoolLoad('picotool', 'fw.uf2', { timeoutMs: 1000, run: refused }));
+      const error = await failure(picotoolLoad('picotool', 'fw.uf2', { timeoutMs: 1000, run: refused }));
       expect(error.message).to.equal('picotool load -v -x fw.uf2 failed (exit 249): No accessible RP-series devices in BOOTSEL mode were found.');
     });
 

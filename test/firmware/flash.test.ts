@@ -10,21 +10,13 @@ import { flashFirmware, readFirmwareFile, versionProblem, type FlashProgress } f
 import { FirmwareMismatchError, FlashError } from '../../src/firmware/flash-errors.js';
 import { buildFirmwareImage } from '../../src/firmware/uf2-writer.js';
 import { validateWorld } from '../../src/sim/world.js';
+import { failure } from '../support/failure.js';
 
 /** A board that enumerates in 20 ms, to keep the file fast. */
 const FAST = validateWorld({ board: { enumerationDelayMs: 20 } }, 'fast world');
 
 function codeOf(error: unknown): string | undefined {
   return (error as { code?: string }).code;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 describe('flashFirmware on the simulated board', function () {
@@ -97,7 +89,7 @@ describe('flashFirmware on the simulated board', function () {
       },
     };
     const file = await firmwareFile('wanted.uf2', 'v1.22.2');
-    const error = await rejection(flashFirmware({ board, uf2File: file, locator }));
+    const error = await failure(flashFirmware({ board, uf2File: file, locator }));
     expect(error).to.be.instanceOf(FirmwareMismatchError);
     expect(codeOf(error)).to.equal('FIRMWARE_MISMATCH');
     expect(error.message).to.match(/wanted\.uf2 \(MicroPython v1\.22\.2\).*it runs v1\.20\.0, the UF2 holds v1\.22\.2.*sys\.version="3\.4\.0; MicroPython v1\.20\.0 on 2023-04-26"/);
@@ -105,7 +97,7 @@ describe('flashFirmware on the simulated board', function () {
 
   it('reports a board left in BOOTSEL when the UF2 names a version the simulator cannot run', async () => {
     const file = await firmwareFile('custom.uf2', 'v1.26.0');
-    const error = await rejection(flashFirmware({ board, uf2File: file, timeouts: { rebootMs: 1500 } }));
+    const error = await failure(flashFirmware({ board, uf2File: file, timeouts: { rebootMs: 1500 } }));
     expect(error).to.be.instanceOf(FlashError);
     expect((error as FlashError).step).to.equal('reconnect');
     expect(error.message).to.match(/still in BOOTSEL .* 1500 ms after the copy: its boot ROM did not take the UF2 \(custom\.uf2: flashed, but its program version v1\.26\.0 names no simulated firmware/);
@@ -114,7 +106,7 @@ describe('flashFirmware on the simulated board', function () {
   it('refuses a UF2 without a version string before touching the board', async () => {
     const file = join(dir, 'plain.uf2');
     await writeFile(file, buildFirmwareImage({ programVersion: 'my-app 0.1', size: 4096 }));
-    const error = await rejection(flashFirmware({ board, uf2File: file }));
+    const error = await failure(flashFirmware({ board, uf2File: file }));
     expect(codeOf(error)).to.equal('USAGE');
     expect(error.message).to.match(/plain\.uf2: program version "my-app 0\.1" names no MicroPython release.*--no-verify-version/);
     expect(board.sim!.inBootloader).to.equal(false);
@@ -132,7 +124,7 @@ describe('flashFirmware on the simulated board', function () {
 
   it('refuses an RP2350 image for an RP2040 board before rebooting it', async () => {
     const file = await firmwareFile('rp2350.uf2', 'v1.24.1', 'rp2350-arm-s');
-    const error = await rejection(flashFirmware({ board, uf2File: file }));
+    const error = await failure(flashFirmware({ board, uf2File: file }));
     expect(codeOf(error)).to.equal('USAGE');
     expect(error.message).to.match(/rp2350\.uf2 is a rp2350-arm-s image but the board is Raspberry Pi Pico W with RP2040/);
     expect(board.sim!.inBootloader).to.equal(false);
@@ -141,7 +133,7 @@ describe('flashFirmware on the simulated board', function () {
   it('gives up waiting for the drive after driveMs, naming where it looked', async () => {
     const nowhere = join(dir, 'nowhere');
     const file = await firmwareFile('fw.uf2', 'v1.22.2');
-    const error = await rejection(flashFirmware({ board, uf2File: file, locator: new MountPointLocator(nowhere), timeouts: { driveMs: 300 } }));
+    const error = await failure(flashFirmware({ board, uf2File: file, locator: new MountPointLocator(nowhere), timeouts: { driveMs: 300 } }));
     expect(error).to.be.instanceOf(FlashError);
     expect((error as FlashError).step).to.equal('find-drive');
     expect(error.message).to.equal(`no BOOTSEL drive (RPI-RP2 or RP2350 with INFO_UF2.TXT) appeared within 300 ms; looked at: ${nowhere} (--mount-point)`);
@@ -152,7 +144,7 @@ describe('flashFirmware on the simulated board', function () {
     const bytes = buildFirmwareImage({ programVersion: 'v1.22.2', size: 4096 });
     bytes[512 * 2] = 0; // first magic of block 2
     await writeFile(file, bytes);
-    const error = await rejection(flashFirmware({ board, uf2File: file }));
+    const error = await failure(flashFirmware({ board, uf2File: file }));
     expect(codeOf(error)).to.equal('UF2_INVALID');
     expect(error.message).to.match(/bad\.uf2: block 2 /);
   });

@@ -8,7 +8,8 @@ import { expect } from 'chai';
 import { loadCampaignConfig } from '../../src/campaign/config/index.js';
 import { planCampaign } from '../../src/campaign/matrix.js';
 import { compareWithBaseline, DEFAULT_ALPHA } from '../../src/gate/index.js';
-import { binomialUpperBound, night, nights, seededRandom } from './synthetic.js';
+import { seededRandom } from '../support/seeded-random.js';
+import { binomialUpperBound, night, nights } from './synthetic.js';
 
 const NIGHTLY = new URL('../../examples/nightly.yaml', import.meta.url).pathname;
 const ROLLING_NIGHTS = 7;

@@ -11,23 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { stringify } from 'yaml';
-import { runCli } from '../../src/cli/main.js';
 import { defaultHistoryPath, History, readRunRows } from '../../src/history/index.js';
+import { runCliCaptured, type CliRun } from '../support/cli.js';
 
-class Collector {
-  text = '';
-  write(chunk: string | Uint8Array): boolean {
-    this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  }
-}
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Collector();
-  const stderr = new Collector();
-  const code = await runCli(args, { stdout, stderr, env: { NO_COLOR: '1' } });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const cli = (args: string[]): Promise<CliRun> => runCliCaptured(args, { NO_COLOR: '1' });
 
 const WORLD = {
   timeScale: 50,

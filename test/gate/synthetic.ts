@@ -1,18 +1,6 @@
 /** Seeded synthetic nights for the gate's statistics tests: no board, no clock, same draws every run. */
 import type { CountRow } from '../../src/gate/compare.js';
 
-/** mulberry32: a small, well-mixed 32-bit generator; uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Successes in `n` Bernoulli(rate) draws. */
 export function binomialDraw(random: () => number, n: number, rate: number): number {
   let ok = 0;

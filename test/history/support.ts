@@ -98,11 +98,3 @@ export function night(index: number, suffix = 'aaaa'): { runId: string; startedA
   const runId = `${stamp.slice(0, 10).replace(/-/g, '')}-020000-${suffix}`;
   return { runId, startedAt: stamp };
 }
-
-export class Collector {
-  text = '';
-  write(chunk: string | Uint8Array): boolean {
-    this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  }
-}

@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CampaignBoard } from '../../src/campaign/board/campaign-board.js';
+import { runCampaign } from '../../src/campaign/campaign.js';
+import { loadCampaignConfig } from '../../src/campaign/config/index.js';
 import { hardReset } from '../../src/campaign/resets/hard.js';
 import { resolveResetOptions } from '../../src/campaign/resets/options.js';
 import { SimBoard } from '../../src/sim/board.js';
@@ -142,6 +144,48 @@ describe('remote board through real ser2net (RFC 2217)', function () {
     expect(outcome.evidence).to.include({ refoundBy: 'unique-id', resetCause: 'WDT_RESET' });
     expect(reconnects).to.deep.equal([`${url} -> ${url}`]);
     expect((await campaignBoard.exec('print("back")')).stdout).to.equal('back\r\n');
+  });
+
+  it('runs a campaign on the remote board: hard resets through ser2net, each attempt joining Wi-Fi and completing TLS', async function () {
+    this.timeout(120_000);
+    const reports = join(directory, 'reports');
+    const config = join(directory, 'remote.yaml');
+    writeFileSync(
+      config,
+      [
+        'name: remote board through ser2net',
+        'board:',
+        `  port: ${url}`,
+        'accessPoints:',
+        '  - name: lab',
+        '    ssid: picow-lab',
+        '    password: { env: PICOW_TEST_LAB_PASSWORD }',
+        'matrix:',
+        '  resets: [hard]',
+        '  wifi: [{ ap: lab }]',
+        '  certs: [valid]',
+        '  rtc: [ntp]',
+        'iterations: 2',
+        'seed: 4',
+        'server:',
+        `  certsDir: ${join(directory, 'certs')}`,
+        '  bind: 127.0.0.1',
+        '',
+      ].join('\n'),
+    );
+    const result = await runCampaign({
+      loaded: await loadCampaignConfig(config),
+      reportsDir: reports,
+      env: { ...process.env, PICOW_TEST_LAB_PASSWORD: 'lab-visible-pass' },
+    });
+    expect(result.exit.code, result.exit.message ?? undefined).to.equal(0);
+    expect(result.tally.cells.map((cell) => [cell.cell, cell.attempts, cell.ok])).to.deep.equal([['hard/lab-pm-default/valid/ntp', 2, 2]]);
+    const records = readFileSync(join(result.runDir, 'attempts.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { class: string; reset: { evidence: Record<string, unknown> }; board: { label: string; uniqueId: string } });
+    expect(records.map((record) => record.class)).to.deep.equal(['tls.ok', 'tls.ok']);
+    for (const record of records) {
+      expect(record.reset.evidence).to.include({ refoundBy: 'unique-id', resetCause: 'WDT_RESET' });
+      expect(record.board).to.include({ label: url, uniqueId: board.serialNumber });
+    }
   });
 
   it('reports a board that is off as a one-line open failure, and reconnects once it is back', async () => {

@@ -2,22 +2,8 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { runCli } from '../../src/cli/main.js';
 import { CERTIFICATE_SET_NAMES, generateCertificateSets, hostIpv4Addresses } from '../../src/pki/index.js';
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(argv: string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const text = (chunk: string | Uint8Array): string => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-  const code = await runCli(argv, { stdout: { write: (chunk) => (stdout += text(chunk)) }, stderr: { write: (chunk) => (stderr += text(chunk)) }, env: {} });
-  return { code, stdout, stderr };
-}
+import { runCliCaptured as cli, type CliRun } from '../support/cli.js';
 
 function expectOneErrorLine(run: CliRun, pattern: RegExp): void {
   expect(run.code, run.stderr).to.equal(2);

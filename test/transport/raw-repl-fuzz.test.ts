@@ -4,6 +4,7 @@ import { RawRepl, type RawPasteMode } from '../../src/transport/raw-repl.js';
 import { parseTraceback } from '../../src/transport/traceback.js';
 import { utf8 } from '../../src/util/bytes.js';
 import { FakeFirmware, FRIENDLY_BANNER, RAW_BANNER, ScriptedTransport, type Responder } from '../support/scripted-transport.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const ERROR_CODES: readonly ErrorCode[] = [
   'USAGE',
@@ -29,18 +30,6 @@ const CASES = 300;
 const BATCH = 30;
 
 type Random = () => number;
-
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FRAGMENTS = [
   RAW_BANNER,
@@ -144,7 +133,7 @@ async function operations(repl: RawRepl, random: Random): Promise<void> {
 }
 
 async function runCase(seed: number): Promise<void> {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const kind = random() < 0.4 ? 'babbler' : 'garbled';
   const device = kind === 'babbler' ? { responder: babbler(random), mutate: undefined } : garbled(random);
   const transport = new ScriptedTransport(device.responder, {
@@ -186,7 +175,7 @@ describe('RawRepl fuzzing (random, truncated and garbage device streams)', funct
   }
 
   it('parses any stderr text without throwing', function () {
-    const random = prng(4242);
+    const random = seededRandom(4242);
     for (let i = 0; i < 500; i += 1) {
       const parts = Array.from({ length: Math.floor(random() * 6) }, () => (random() < 0.7 ? new TextDecoder().decode(fragment(random)) : new TextDecoder().decode(randomBytes(random, 30))));
       const text = parts.join(random() < 0.5 ? '\r\n' : '');

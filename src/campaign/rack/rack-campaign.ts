@@ -12,6 +12,7 @@ import { configHash, resolveSecrets, type LoadedCampaign } from '../config/index
 import { planCampaign, type CampaignPlan } from '../matrix.js';
 import { createPowerDriver, scaledClock, type PowerDriver } from '../power/index.js';
 import type { PowerConfig } from '../power/config.js';
+import { SIM_BOARD_POWER } from '../board/open-configured.js';
 import { readManifest, type RunManifest } from '../records/manifest.js';
 import { createRun, openRunForResume, type ResumeState, type RunStore } from '../records/run-store.js';
 import { Redactor, type Secret } from '../redact.js';
@@ -181,7 +182,7 @@ export async function runRackCampaign(options: RunRackCampaignOptions): Promise<
           };
     const results = await Promise.allSettled(
       boards.map(async (board) => {
-        const power: PowerConfig | undefined = board.power ?? (board.simulated ? { driver: 'sim', offMs: 2000 } : undefined);
+        const power: PowerConfig | undefined = board.power ?? (board.simulated ? SIM_BOARD_POWER : undefined);
         const group = board.group === undefined ? undefined : groups.get(board.group);
         const simWorld = world === undefined ? undefined : { ...world, board: { ...world.board, serialNumber: simSerialFor(board) } };
         const handle = await openCampaignBoard({

@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isHarnessError, UsageError } from '../../errors.js';
-import type { CertificateSet } from '../../pki/index.js';
-import { classifyAttempt, type TlsClassifyContext } from '../../results/taxonomy.js';
+import { UsageError } from '../../errors.js';
 import type { ConnectionRecord } from '../../server/records.js';
 import { escapeBytes } from '../../util/bytes.js';
 import type { AttemptEnvironment } from '../attempt.js';
+import { attemptRecord, classifyEvidence, harnessErrorOf, oneLine, serverView, startAttempt, tlsProbeTarget, type AttemptEvidence } from '../attempt-record.js';
 import type { CampaignBoard } from '../board/campaign-board.js';
 import type { Cell } from '../matrix.js';
 import { PWRON_RESET, resetCauseName } from '../resets/boot-state.js';
 import type { PlannedAttempt } from '../runner.js';
-import type { AttemptRecord, ResetOutcome, RtcOutcome, ServerView } from '../types.js';
+import type { AttemptRecord, ResetOutcome, RtcOutcome } from '../types.js';
 import { readBoardFile, removeBoardFile, writeBoardFile } from './board-files.js';
 import { RUNNER_CONFIG_FILE, RUNNER_LOG_FILE } from './deploy.js';
 import type { ReportListener } from './report-listener.js';
@@ -40,30 +39,6 @@ const REPORT_TIMEOUT_MS = 5_000;
  */
 const SIM_START_ALLOWANCE_MS = 3_000;
 
-function oneLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s*\r?\n\s*/g, ' ');
-}
-
-function tlsContextOf(set: CertificateSet): TlsClassifyContext {
-  const { leaf, intermediate, root } = set.manifest.certificates;
-  return {
-    certificates: [leaf, intermediate, root].flatMap((entry) => (entry === null ? [] : [{ subject: entry.subject, notBefore: entry.notBefore, notAfter: entry.notAfter }])),
-    expectedFlags: set.manifest.expected.synced.flags,
-  };
-}
-
-function serverView(record: ConnectionRecord): ServerView {
-  return {
-    handshake: record.handshake,
-    alert: record.alert === null ? null : { direction: record.alert.direction, name: record.alert.name },
-    protocol: record.tls?.version ?? null,
-    cipher: record.tls?.cipher ?? null,
-    endReason: record.endReason,
-    bytesIn: record.bytesIn,
-    bytesOut: record.bytesOut,
-  };
-}
-
 /** The runner's config for one attempt (it holds the Wi-Fi password: removed after the attempt). */
 export function runnerConfig(env: StandaloneEnvironment, cell: Cell, planned: PlannedAttempt): Record<string, unknown> {
   const { wifi } = cell;
@@ -92,12 +67,7 @@ export function runnerConfig(env: StandaloneEnvironment, cell: Cell, planned: Pl
       served === undefined || cell.tlsApi === null
         ? null
         : {
-            host: env.serverHost,
-            port: served.server.port,
-            api: cell.tlsApi,
-            verify: 'CERT_REQUIRED',
-            cadata: Buffer.from(served.set.caDer).toString('hex'),
-            server_hostname: served.set.serverHostname,
+            ...tlsProbeTarget(env, served, cell.tlsApi),
             nonce: randomBytes(16).toString('hex'),
             timeout_ms: env.timeouts.tlsMs,
           },
@@ -168,7 +138,7 @@ async function powerCycleAndCollect(env: StandaloneEnvironment, correlationId: s
     await removeBoardFile(board, RUNNER_CONFIG_FILE, { timeoutMs: STEP_MS, signal });
   } catch (error) {
     if (signal.aborted) throw error;
-    collected.harnessError = { code: isHarnessError(error) ? error.code : 'INTERNAL', message: oneLine(error) };
+    collected.harnessError = harnessErrorOf(error);
   }
   // A report that came after the window (while the harness looked for the board) still counts.
   const late = collected.network === null ? env.listener.take(correlationId) : null;
@@ -241,14 +211,10 @@ function resetOutcome(runner: RunnerRecord | null, collected: Collected, board: 
  * attempts are (`classifyAttempt`).
  */
 export async function runStandaloneAttempt(env: StandaloneEnvironment, planned: PlannedAttempt, signal: AbortSignal): Promise<AttemptRecord> {
-  const cell = env.cells.get(planned.cell);
-  if (cell === undefined) throw new Error(`attempt ${planned.seq} names cell ${planned.cell}, which is not in the plan`);
+  const start = startAttempt(env, planned);
+  const { cell } = start;
   const { board } = env;
-  const startedAt = new Date().toISOString();
-  const started = performance.now();
   const correlationId = `${env.runId}/${planned.seq}`;
-  const transcript = env.openTranscript?.(planned);
-  const untap = transcript === undefined ? () => {} : board.onTranscript((direction, bytes) => transcript.tap(direction, bytes));
   const served = cell.certs === null ? undefined : env.servers.sets.get(cell.certs);
   let collected: Collected | null = null;
   let harnessError: { code: string; message: string } | null = null;
@@ -272,9 +238,9 @@ export async function runStandaloneAttempt(env: StandaloneEnvironment, planned: 
     }
   } catch (error) {
     if (signal.aborted) throw error;
-    harnessError = { code: isHarnessError(error) ? error.code : 'INTERNAL', message: oneLine(error) };
+    harnessError = harnessErrorOf(error);
   } finally {
-    untap();
+    start.untap();
   }
   const runner = collected === null ? null : chosen(collected);
   const reset = collected === null ? null : resetOutcome(runner, collected, board);
@@ -284,29 +250,21 @@ export async function runStandaloneAttempt(env: StandaloneEnvironment, planned: 
       : { mode: cell.rtc.text, before: runner.clock.before, after: runner.clock.after, ...(runner.clock.problem === undefined ? {} : { problem: runner.clock.problem }) };
   const server = serverRecord === null ? null : serverView(serverRecord);
   const runnerError = runner?.error ?? null;
-  const classification = classifyAttempt({
-    // Without a runner record the reset proves nothing either way: the harness error says what happened.
-    reset: runner === null ? null : reset,
-    wifi: runner?.wifi ?? null,
-    tls: runner?.tls ?? null,
-    harnessError: harnessError ?? (runnerError === null ? null : { code: 'EXEC_ERROR', message: `the boot runner raised ${runnerError.type}: ${runnerError.text}` }),
-    server,
-    ...(served === undefined ? {} : { tlsContext: tlsContextOf(served.set) }),
-  });
+  const classification = classifyEvidence(
+    {
+      // Without a runner record the reset proves nothing either way: the harness error says what happened.
+      reset: runner === null ? null : reset,
+      wifi: runner?.wifi ?? null,
+      tls: runner?.tls ?? null,
+      harnessError: harnessError ?? (runnerError === null ? null : { code: 'EXEC_ERROR', message: `the boot runner raised ${runnerError.type}: ${runnerError.text}` }),
+      server,
+    },
+    served?.set,
+  );
   const log = collected?.network?.log;
   const logNote = log !== undefined && log !== null && log.status !== 'ok' ? ` [flash log: ${log.status === 'full' ? `not written, OSError(${log.errno ?? 28}) flash full` : log.status === 'cap' ? 'not written, size cap reached' : `not written, errno ${log.errno ?? '?'}`}]` : '';
-  const transcriptPath = transcript === undefined ? null : await transcript.finish();
   const seenBy = collected === null ? undefined : seenByOf(collected);
-  return {
-    v: 1,
-    runId: env.runId,
-    seq: planned.seq,
-    cell: planned.cell,
-    iteration: planned.iteration,
-    startedAt,
-    durationMs: Math.round((performance.now() - started) * 10) / 10,
-    ...(env.boardTag === undefined ? {} : { board: env.boardTag }),
-    ...(env.firmware === undefined ? {} : { firmware: env.firmware }),
+  const evidence: AttemptEvidence = {
     mode: 'standalone',
     ...(seenBy === undefined ? {} : { seenBy }),
     boardMs: runner?.boardMs ?? null,
@@ -315,11 +273,7 @@ export async function runStandaloneAttempt(env: StandaloneEnvironment, planned: 
     wifi: runner?.wifi ?? null,
     tls: runner?.tls ?? null,
     server,
-    class: classification.class,
-    classes: classification.classes,
-    detail: classification.detail + logNote,
-    ...(classification.inferred === undefined ? {} : { inferred: classification.inferred }),
-    transcript: transcriptPath,
     harnessError,
   };
+  return attemptRecord(env, planned, start, evidence, { ...classification, detail: classification.detail + logNote });
 }

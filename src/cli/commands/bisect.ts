@@ -49,8 +49,8 @@ export const bisectCommand = defineCommand<BisectArgs>({
       .option('dir', { type: 'string', requiresArg: true, describe: 'the bisect folder to create (default <reports>/bisect-<time>)' })
       .option('resume', { type: 'string', requiresArg: true, describe: 'continue the bisect in this folder (finished steps are kept)' })
       .option('reports', { type: 'string', default: 'reports', requiresArg: true, describe: 'where bisect folders go' })
-      .example('$0 firmware sim-builds builds/ && $0 bisect --firmware builds/ --scenario "hard/hidden-pm-0xa11140/issued-now/cold" --bad-class "tls.verify.*" --n 4', 'simulated board: first build that rejects certificates after a cold boot')
-      .example('$0 bisect --firmware a.uf2,b.uf2,c.uf2 --config lab.yaml --scenario "wlan-deinit/hidden-pm-default" --k 4 --n 8', 'a flaky Wi-Fi failure: bad = 4 or more of 8 joins fail')
+      .example('$0 bisect --firmware builds/ --config campaigns/bisect-cold-boot.yaml --scenario "hard/lab-pm-0xa11140/issued-now/wrap_socket/cold" --bad-class "tls.verify.*" -n 2', 'simulated board (after `firmware sim-builds builds/` and `certs --key rsa-2048 --out certs-rsa`): the first build that rejects certificates after a cold boot — v1.19.1-236')
+      .example('$0 bisect --firmware a.uf2,b.uf2,c.uf2 --config lab.yaml --scenario "wlan-deinit/hidden-pm-default" -k 4 -n 8', 'a flaky Wi-Fi failure: bad = 4 or more of 8 joins fail')
       .epilogue(
         'Every build is flashed (machine.bootloader(), the BOOTSEL drive, sys.version checked afterwards) and the cell runs n times as a campaign run of its own under <dir>/steps/. bisect.json is saved after every step; bisect.md is the report.\nExit codes: 0 first bad build found, 1 no boundary in the range (oldest build already bad, or newest good), 2 usage or config error, 3 infrastructure, 130 interrupted (continue with --resume).',
       ),

@@ -71,7 +71,7 @@ export const runCommand = defineCommand<RunArgs>({
       .example('$0 run campaign.yaml --only "hard/**" --iterations 50', 'one slice, more attempts')
       .example('$0 run campaign.yaml --inventory rack.yaml --boards all', 'every board of the rack in parallel')
       .epilogue(
-        'Secrets (Wi-Fi passwords) come from the environment or files named in the config, never from the command line.\nExit codes: 0 campaign completed and every expectation held, 1 an expectation failed, 2 usage or config error, 3 infrastructure (preflight, board hung), 130 interrupted (resume with --resume).',
+        'Secrets (Wi-Fi passwords) come from the environment or files named in the config, never from the command line.\nExit codes: 0 campaign completed and every expectation held, 1 an expectation failed, 2 usage or config error, 3 infrastructure (preflight, board hung, board locked by another process, a rack board stopped), 130 interrupted (resume with --resume).',
       ),
   async run(args, { io, env, signal }) {
     const iterations = parseWholeNumber('iterations', args.iterations, { min: 1, max: 1_000_000 });

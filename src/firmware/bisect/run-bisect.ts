@@ -1,11 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { openCampaignBoard, type CampaignBoard } from '../../campaign/board/campaign-board.js';
+import type { CampaignBoard } from '../../campaign/board/campaign-board.js';
+import { openConfiguredBoard } from '../../campaign/board/open-configured.js';
 import { runCampaign, type CampaignResult } from '../../campaign/campaign.js';
 import { isSimBoard, loadCampaignConfig, type LoadedCampaign } from '../../campaign/config/index.js';
 import { planCampaign, type Cell } from '../../campaign/matrix.js';
-import { createPowerDriver, scaledClock, type PowerDriver } from '../../campaign/power/index.js';
 import type { AttemptRecord } from '../../campaign/types.js';
 import { HarnessError, UsageError } from '../../errors.js';
 import { openRunData } from '../../results/run-data.js';
@@ -133,27 +133,9 @@ async function latestRunDir(stepDir: string): Promise<string | undefined> {
 }
 
 async function openBoardFor(loaded: LoadedCampaign, seed: number, reportsDir: string, env: NodeJS.ProcessEnv): Promise<CampaignBoard> {
-  const { config } = loaded;
-  const sim = isSimBoard(config);
-  const world = !sim ? undefined : loaded.paths.world === undefined ? DEFAULT_WORLD : await loadWorld(loaded.paths.world);
-  // As runCampaign would: a simulated board has its own switched supply.
-  const power = config.board.power ?? (sim ? { driver: 'sim' as const, offMs: 2000 } : undefined);
-  return openCampaignBoard({
-    spec: config.board.port,
-    ...(world === undefined ? {} : { world, seed }),
-    ...(config.board.profile === undefined ? {} : { profile: config.board.profile }),
-    ...(power === undefined
-      ? {}
-      : {
-          power: (target): PowerDriver =>
-            createPowerDriver(power, {
-              serialNumber: target.serialNumber,
-              cacheDir: reportsDir,
-              env,
-              ...(target.sim === undefined ? {} : { board: target.sim, clock: scaledClock(target.sim.timeScale) }),
-            }),
-        }),
-  });
+  const world = !isSimBoard(loaded.config) ? undefined : loaded.paths.world === undefined ? DEFAULT_WORLD : await loadWorld(loaded.paths.world);
+  // The same board, world and power driver runCampaign opens.
+  return openConfiguredBoard(loaded, { world, seed, reportsDir, env });
 }
 
 async function classesOf(runDir: string, cell: string): Promise<string[]> {

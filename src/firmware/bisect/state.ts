@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../campaign/records/durable-fs.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import type { Finding } from '../../results/findings/index.js';
+import { readJsonFile } from '../../util/json-file.js';
 import type { BisectBuild } from './builds.js';
 import type { BisectSummary } from './report.js';
 import type { NextStep } from './search.js';
@@ -78,20 +78,7 @@ export async function saveBisectState(dir: string, state: BisectState): Promise<
 /** Reads a bisect folder's bisect.json (one-line errors naming the file). */
 export async function loadBisectState(dir: string): Promise<BisectState> {
   const file = join(dir, BISECT_STATE_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UsageError(`--resume ${dir}: no ${BISECT_STATE_FILE} there; not a bisect folder`);
-    throw new ConfigError(`${file}: cannot be read (${code ?? (error as Error).message})`, { file });
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`${file}: not valid JSON (${(error as Error).message})`, { file });
-  }
+  const value = await readJsonFile(file, () => new UsageError(`--resume ${dir}: no ${BISECT_STATE_FILE} there; not a bisect folder`));
   const state = value as Partial<BisectState> | null;
   if (state?.format !== FORMAT || !Array.isArray(state.builds) || !Array.isArray(state.steps) || typeof state.setup !== 'object') {
     throw new ConfigError(`${file}: not a ${FORMAT} state file`, { file });

@@ -93,7 +93,8 @@ class IterationSet {
 }
 
 export class CellAggregate {
-  private readonly iterations = new IterationSet();
+  /** Per board: in a rack run every board runs every iteration of the cell. */
+  private readonly iterations = new Map<string, IterationSet>();
   attempts = 0;
   ok = 0;
   /** Attempts by final class. */
@@ -144,7 +145,10 @@ export class CellAggregate {
   ) {}
 
   add(record: AttemptRecord): void {
-    if (!this.iterations.add(record.iteration)) return;
+    const board = record.board?.label ?? '';
+    let seen = this.iterations.get(board);
+    if (seen === undefined) this.iterations.set(board, (seen = new IterationSet()));
+    if (!seen.add(record.iteration)) return;
     this.attempts += 1;
     const ok = record.class === this.okClass;
     if (ok) this.ok += 1;

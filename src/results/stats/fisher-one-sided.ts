@@ -9,48 +9,22 @@
  * (its false-positive rate is at most the level, often below it), whatever the counts.
  */
 
+import { checkCells, topLeftDistribution } from './hypergeometric.js';
+
 export type OneSidedAlternative = 'less' | 'greater';
-
-function checkCell(value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`fisherExactOneSided: cell ${value} is not a non-negative integer`);
-}
-
-/**
- * Hypergeometric weights relative to the mode, in log space, built by the ratio of neighbouring
- * terms so nothing overflows: entry x − low is log(P(x) / P(mode)).
- */
-function logWeights(row1: number, row2: number, column1: number, low: number, high: number): Float64Array {
-  const total = row1 + row2;
-  const mode = Math.min(high, Math.max(low, Math.floor(((column1 + 1) * (row1 + 1)) / (total + 2))));
-  const weights = new Float64Array(high - low + 1);
-  for (let x = mode; x < high; x += 1) {
-    const ratio = ((row1 - x) * (column1 - x)) / ((x + 1) * (row2 - column1 + x + 1));
-    weights[x + 1 - low] = (weights[x - low] as number) + Math.log(ratio);
-  }
-  for (let x = mode; x > low; x -= 1) {
-    const ratio = (x * (row2 - column1 + x)) / ((row1 - x + 1) * (column1 - x + 1));
-    weights[x - 1 - low] = (weights[x - low] as number) + Math.log(ratio);
-  }
-  return weights;
-}
 
 /** One-sided p-value of the table [[a, b], [c, d]]; 1 when a row or a column is empty. */
 export function fisherExactOneSided(a: number, b: number, c: number, d: number, alternative: OneSidedAlternative): number {
-  for (const cell of [a, b, c, d]) checkCell(cell);
+  checkCells('fisherExactOneSided', [a, b, c, d]);
   if (alternative !== 'less' && alternative !== 'greater') throw new RangeError(`fisherExactOneSided: alternative ${String(alternative)} is not 'less' or 'greater'`);
-  const row1 = a + b;
-  const row2 = c + d;
-  const column1 = a + c;
-  const total = row1 + row2;
-  if (row1 === 0 || row2 === 0 || column1 === 0 || column1 === total) return 1;
-  const low = Math.max(0, column1 - row2);
-  const high = Math.min(row1, column1);
-  const weights = logWeights(row1, row2, column1, low, high);
+  const distribution = topLeftDistribution(a, b, c, d);
+  if (distribution === undefined) return 1;
+  const { low, high, logRelative } = distribution;
   // The tail and the rest are summed separately, so a tail far below 1e-16 keeps its precision.
   let tail = 0;
   let rest = 0;
   for (let x = low; x <= high; x += 1) {
-    const term = Math.exp(weights[x - low] as number);
+    const term = Math.exp(logRelative[x - low] as number);
     if (alternative === 'less' ? x <= a : x >= a) tail += term;
     else rest += term;
   }

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { TransportLostError, TransportOpenError } from '../../errors.js';
 import { fromUtf8 } from '../../util/bytes.js';
 import { ReceiveQueue } from '../receive-queue.js';
+import { connectTcpSocket, endSocket, writeSocket } from '../tcp.js';
 import type { Transport, TransportInfo } from '../transport.js';
 import { OptionNegotiator, type OptionChange } from './negotiation.js';
 import {
@@ -128,7 +129,9 @@ export class Rfc2217Transport extends EventEmitter<Rfc2217Events> implements Tra
    */
   static async open(options: Rfc2217OpenOptions): Promise<Rfc2217Transport> {
     const url = rfc2217Url(options.host, options.port);
-    const socket = await connectSocket(options.host, options.port, url, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    const socket = await connectTcpSocket(options.host, options.port, url, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, (error) =>
+      connectReason(options.host, options.port, error),
+    );
     const transport = new Rfc2217Transport(socket, url);
     try {
       await transport.negotiate(options);
@@ -178,7 +181,7 @@ export class Rfc2217Transport extends EventEmitter<Rfc2217Events> implements Tra
 
   async write(data: Uint8Array): Promise<void> {
     this.requireOpen();
-    await this.sendRawAsync(escapeIac(data));
+    await writeSocket(this.socket, this.info.port, escapeIac(data));
   }
 
   read(signal?: AbortSignal): Promise<Uint8Array> {
@@ -229,15 +232,7 @@ export class Rfc2217Transport extends EventEmitter<Rfc2217Events> implements Tra
     this.open = false;
     this.queue.fail(new TransportLostError(this.info.port, 'closed'));
     this.releaseAckWaiters();
-    await new Promise<void>((resolve) => {
-      if (this.socket.destroyed) {
-        resolve();
-        return;
-      }
-      this.socket.once('close', () => resolve());
-      this.socket.end();
-      setTimeout(() => this.socket.destroy(), 500).unref();
-    });
+    await endSocket(this.socket);
   }
 
   // ---- negotiation ----
@@ -400,15 +395,6 @@ export class Rfc2217Transport extends EventEmitter<Rfc2217Events> implements Tra
     if (this.open && !this.socket.destroyed) this.socket.write(bytes);
   }
 
-  private sendRawAsync(bytes: Uint8Array): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.socket.write(bytes, (error) => {
-        if (error) reject(new TransportLostError(this.info.port, `write failed: ${error.message}`, error));
-        else resolve();
-      });
-    });
-  }
-
   private lost(reason: string, cause?: Error): void {
     if (!this.open) return;
     this.open = false;
@@ -417,29 +403,8 @@ export class Rfc2217Transport extends EventEmitter<Rfc2217Events> implements Tra
   }
 }
 
-function connectSocket(host: string, port: number, url: string, timeoutMs: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
-    socket.setNoDelay(true);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new TransportOpenError(url, `no connection within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      socket.setKeepAlive(true, 5000);
-      resolve(socket);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      const reason =
-        error.code === 'ECONNREFUSED'
-          ? `connection refused by ${host}:${port} (is the server running?)`
-          : error.code === 'ENOTFOUND'
-            ? `host ${host} not found (${error.message})`
-            : error.message;
-      reject(new TransportOpenError(url, reason, error));
-    });
-  });
+function connectReason(host: string, port: number, error: NodeJS.ErrnoException): string {
+  if (error.code === 'ECONNREFUSED') return `connection refused by ${host}:${port} (is the server running?)`;
+  if (error.code === 'ENOTFOUND') return `host ${host} not found (${error.message})`;
+  return error.message;
 }

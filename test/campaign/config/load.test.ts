@@ -47,6 +47,18 @@ describe('campaign config: loading', () => {
     expect(buildCells(config)).to.have.length(16);
   });
 
+  it('loads the shipped standalone campaign: each mode gets its cells, standalone ones with the clock modes a boot runner has', async () => {
+    const loaded = await loadCampaignConfig(fileURLToPath(new URL('../../../campaigns/standalone.yaml', import.meta.url)));
+    const ids = buildCells(loaded.config).map((cell) => cell.id);
+    expect(ids.filter((id) => !id.startsWith('standalone/'))).to.have.length(6);
+    expect(ids.filter((id) => id.startsWith('standalone/')).sort()).to.deep.equal([
+      'standalone/power-cycle/lab-pm-default/issued-now/cold',
+      'standalone/power-cycle/lab-pm-default/issued-now/ntp',
+      'standalone/power-cycle/lab-pm-default/valid/cold',
+      'standalone/power-cycle/lab-pm-default/valid/ntp',
+    ]);
+  });
+
   it('applies defaults for the parts a minimal config leaves out', () => {
     const { config, paths } = parseCampaignConfig(BASE, FILE, { cwd: '/work/x' });
     expect(config.iterations).to.equal(10);

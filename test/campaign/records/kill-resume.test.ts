@@ -10,7 +10,8 @@ import { scanForSecrets } from '../../../src/campaign/records/secret-scan.js';
 import type { AttemptRecord } from '../../../src/campaign/types.js';
 import { compileForPlainNode } from './compile-child.js';
 import { plan, redactor, runRemaining, storeOptions, type ChildOrders, type DiePhase } from './store-child.js';
-import { makeRecord, SECRETS, seededRandom, temporaryDirectory } from './support.js';
+import { seededRandom } from '../../support/seeded-random.js';
+import { makeRecord, SECRETS, temporaryDirectory } from './support.js';
 
 const CHILD_SOURCE = fileURLToPath(new URL('./store-child.ts', import.meta.url));
 const RUN_ID = '20260101-000000-beef';

@@ -8,7 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { Redactor } from '../../../src/campaign/redact.js';
 import { createRun, openRunForResume, type RunStore } from '../../../src/campaign/records/run-store.js';
-import { KEY_BYTES, makeRecord, PASSWORD, SECRETS, seededRandom } from './support.js';
+import { seededRandom } from '../../support/seeded-random.js';
+import { KEY_BYTES, makeRecord, PASSWORD, SECRETS } from './support.js';
 
 export interface PlannedKey {
   readonly seq: number;

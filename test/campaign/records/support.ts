@@ -44,15 +44,3 @@ export async function temporaryDirectory(): Promise<{ path: string; cleanup: () 
   const path = await mkdtemp(join(tmpdir(), 'picow-records-'));
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
 }
-
-/** mulberry32: a small seeded generator for reproducible "random" test choices. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

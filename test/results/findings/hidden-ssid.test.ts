@@ -30,6 +30,18 @@ describe('findings: hidden-SSID joins concentrated in a PM mode or a channel/cou
     expect(finding.evidence.map((entry) => entry.cell)).to.deep.equal([hiddenDefault.id, hiddenPmOff.id, visibleDefault.id]);
   });
 
+  it('counts every board of a rack run: the same iteration on two boards is two attempts, the same board twice is one', () => {
+    const run = new RunBuilder()
+      .add(hiddenDefault, { join: { fail: -1 } }, 10)
+      .add(hiddenPmOff, { join: 'ok' }, 10)
+      .add(visibleDefault, { join: 'ok' }, 10);
+    const onBoard = (label: string) => run.records.map((record) => ({ ...record, board: { label, serialNumber: null, uniqueId: null } }));
+    const records = [...onBoard('bench-1'), ...onBoard('bench-2'), ...onBoard('bench-2')];
+    const finding = only(findingsOf([hiddenDefault, hiddenPmOff, visibleDefault], records), 'hidden-ssid-pm');
+    expect(finding.comparison?.groupA).to.deep.include({ ok: 0, attempts: 20 });
+    expect(finding.comparison?.groupB).to.deep.include({ ok: 20, attempts: 20 });
+  });
+
   it('gives no finding when hidden joins succeed alike under every PM mode', () => {
     const run = new RunBuilder()
       .add(hiddenDefault, { join: 'ok' }, 19)

@@ -53,13 +53,20 @@ def wilson_cases():
     return out
 
 
-def exact_fisher(a, b, c, d):
+def hypergeometric_terms(a, b, c, d):
+    """Unnormalised P(x) of the top-left cell for the table's margins; None when a row or a column is empty."""
     row1, row2, col1 = a + b, c + d, a + c
     total = row1 + row2
     if row1 == 0 or row2 == 0 or col1 == 0 or col1 == total:
-        return 1.0
+        return None
     lo, hi = max(0, col1 - row2), min(row1, col1)
-    terms = {x: comb(row1, x) * comb(row2, col1 - x) for x in range(lo, hi + 1)}
+    return {x: comb(row1, x) * comb(row2, col1 - x) for x in range(lo, hi + 1)}
+
+
+def exact_fisher(a, b, c, d):
+    terms = hypergeometric_terms(a, b, c, d)
+    if terms is None:
+        return 1.0
     observed = terms[a]
     return float(Fraction(sum(t for t in terms.values() if t <= observed), sum(terms.values())))
 
@@ -96,12 +103,9 @@ def fisher_cases():
 
 
 def exact_fisher_one_sided(a, b, c, d, alternative):
-    row1, row2, col1 = a + b, c + d, a + c
-    total = row1 + row2
-    if row1 == 0 or row2 == 0 or col1 == 0 or col1 == total:
+    terms = hypergeometric_terms(a, b, c, d)
+    if terms is None:
         return 1.0
-    lo, hi = max(0, col1 - row2), min(row1, col1)
-    terms = {x: comb(row1, x) * comb(row2, col1 - x) for x in range(lo, hi + 1)}
     tail = sum(t for x, t in terms.items() if (x <= a if alternative == "less" else x >= a))
     return float(Fraction(tail, sum(terms.values())))
 
