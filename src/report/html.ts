@@ -26,7 +26,7 @@ import {
   type TimingView,
 } from './html/report-data.js';
 import { REPORT_CSS } from './html/styles.js';
-import { describeSimulation, SIMULATED_LABEL } from './run-info.js';
+import { describeRackBoard, describeSimulation, SIMULATED_LABEL } from './run-info.js';
 
 export const REPORT_HTML_FILE = 'report.html';
 
@@ -51,8 +51,12 @@ function metadataTable(data: ReportData): string {
   const rows: [string, string][] = [
     ['Run', `<code>${h(run.runId)}</code>`],
     ['Board', run.board.kind === 'sim' ? `<strong>${SIMULATED_LABEL}</strong> Pico W (simulator)` : 'real Pico W'],
-    ['Serial number', h(run.board.serialNumber ?? '-')],
-    ['Firmware', h(run.board.firmware ?? 'unknown')],
+    ...(run.rack === undefined
+      ? ([
+          ['Serial number', h(run.board.serialNumber ?? '-')],
+          ['Firmware', h(run.board.firmware ?? 'unknown')],
+        ] as [string, string][])
+      : ([[`Boards (${run.rack.length})`, run.rack.map((board) => h(describeRackBoard(board))).join('<br>')]] as [string, string][])),
   ];
   if (sim !== null) {
     rows.push(

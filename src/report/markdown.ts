@@ -21,7 +21,7 @@ import {
   type ReportData,
   type TimingView,
 } from './html/report-data.js';
-import { describeSimulation, SIMULATED_LABEL } from './run-info.js';
+import { describeRackBoard, describeSimulation, SIMULATED_LABEL } from './run-info.js';
 
 export const SUMMARY_MD_FILE = 'summary.md';
 
@@ -79,8 +79,12 @@ function runSection(data: ReportData): string[] {
   const rows: string[][] = [
     ['Run', mdText(run.runId)],
     ['Board', run.board.kind === 'sim' ? `**${SIMULATED_LABEL}** Pico W (simulator)` : 'real Pico W'],
-    ['Serial number', mdText(run.board.serialNumber ?? '-')],
-    ['Firmware', mdText(run.board.firmware ?? 'unknown')],
+    ...(run.rack === undefined
+      ? [
+          ['Serial number', mdText(run.board.serialNumber ?? '-')],
+          ['Firmware', mdText(run.board.firmware ?? 'unknown')],
+        ]
+      : [[`Boards (${run.rack.length})`, run.rack.map((board) => mdText(describeRackBoard(board))).join('<br>')]]),
   ];
   if (sim !== null) rows.push(['World hash', mdCode(sim.worldHash)], ['Seed', String(sim.seed)], ['Time scale', `${sim.timeScale}x (board time runs ${sim.timeScale} times faster than host time)`]);
   rows.push(

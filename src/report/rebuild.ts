@@ -21,7 +21,7 @@ import { Tallier, type PlannedCell, type Tally } from '../results/tally.js';
 import { buildReportData, TimelineSampler } from './html/report-data.js';
 import { formatReportHtml, REPORT_HTML_FILE } from './html.js';
 import { formatSummaryMarkdown, SUMMARY_MD_FILE } from './markdown.js';
-import type { RunInfo } from './run-info.js';
+import type { RackBoardInfo, RunInfo } from './run-info.js';
 import { SUMMARY_JSON_FILE, type RunExit } from './summary-json.js';
 import { writeReportFiles, type ReportPaths } from './write-reports.js';
 
@@ -135,8 +135,31 @@ function runInfoOf(data: RunData, status: RunStatus | null, previous: PreviousSu
       serialNumber: text(identity.serialNumber),
       firmware: text(firmware.version),
     },
+    ...rackBoardsOf(data.manifest.extra),
     startedAt: options.startedAt ?? previous?.startedAt ?? status?.startedAt ?? data.manifest.createdAt ?? '',
     finishedAt: options.finishedAt !== undefined ? options.finishedAt : status?.state === 'running' ? null : (previous?.finishedAt ?? status?.updatedAt ?? null),
+  };
+}
+
+const rackBoardsSchema = z.array(
+  z.looseObject({
+    label: z.string(),
+    started: z.boolean().optional(),
+    board: z.looseObject({ identity: z.looseObject({ serialNumber: z.string().nullable().optional() }).optional(), firmware: z.looseObject({ version: z.string().nullable().optional() }).optional() }).optional(),
+  }),
+);
+
+/** A rack run's boards from `extra.rack.boards`; nothing for a single-board run (or a manifest that does not say). */
+function rackBoardsOf(extra: Readonly<Record<string, unknown>> | undefined): { rack?: RackBoardInfo[] } {
+  const parsed = rackBoardsSchema.safeParse((extra?.rack as { boards?: unknown } | undefined)?.boards);
+  if (!parsed.success) return {};
+  return {
+    rack: parsed.data.map((entry) => ({
+      label: entry.label,
+      serialNumber: entry.board?.identity?.serialNumber ?? null,
+      firmware: entry.board?.firmware?.version ?? null,
+      started: entry.started ?? entry.board !== undefined,
+    })),
   };
 }
 

@@ -19,10 +19,28 @@ export interface RunInfo {
     /** The firmware banner/version the board reported. */
     readonly firmware: string | null;
   };
+  /** A rack run's boards (absent for a single-board run, whose board is `board`). */
+  readonly rack?: readonly RackBoardInfo[];
   /** ISO 8601. */
   readonly startedAt: string;
   /** ISO 8601; null while the run is going or when it did not finish. */
   readonly finishedAt: string | null;
+}
+
+/** One board of a rack run, as its manifest names it. */
+export interface RackBoardInfo {
+  readonly label: string;
+  readonly serialNumber: string | null;
+  readonly firmware: string | null;
+  /** False when the board never got past opening or its preflight. */
+  readonly started: boolean;
+}
+
+/** `sim-a (serial 94ca…, 3.4.0; MicroPython v1.24.1 on 2024-11-29)`, `sim-d (did not start)`. */
+export function describeRackBoard(board: RackBoardInfo): string {
+  if (!board.started) return `${board.label} (did not start)`;
+  const facts = [board.serialNumber === null ? null : `serial ${board.serialNumber}`, board.firmware].filter((fact) => fact !== null);
+  return facts.length === 0 ? board.label : `${board.label} (${facts.join(', ')})`;
 }
 
 /** The word every report shows for a simulated run. */

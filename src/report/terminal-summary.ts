@@ -6,7 +6,7 @@ import type { Percentiles, WilsonInterval } from '../results/stats/index.js';
 import type { CellStatus, CellTally, Tally } from '../results/tally.js';
 import { painter, type Painter, type Style } from './color.js';
 import { formatDuration, formatObserved, formatPercent, namingCell, wrap } from './format.js';
-import { describeSimulation, isSimulated, SIMULATED_LABEL, type RunInfo } from './run-info.js';
+import { describeRackBoard, describeSimulation, isSimulated, SIMULATED_LABEL, type RunInfo } from './run-info.js';
 import { renderTable, type Column, type TableCell } from './text-table.js';
 
 export interface TerminalSummaryOptions {
@@ -108,8 +108,12 @@ function banner(run: RunInfo, paint: Painter, width: number): string[] {
 
 function runLine(run: RunInfo): string {
   const board = [run.board.kind === 'sim' ? `board ${SIMULATED_LABEL}` : 'board real'];
-  if (run.board.serialNumber !== null) board.push(`serial ${run.board.serialNumber}`);
-  if (run.board.firmware !== null) board.push(`firmware ${run.board.firmware}`);
+  if (run.rack !== undefined) {
+    board[0] = `${run.rack.length} boards ${run.board.kind === 'sim' ? SIMULATED_LABEL : 'real'}: ${run.rack.map(describeRackBoard).join('; ')}`;
+  } else {
+    if (run.board.serialNumber !== null) board.push(`serial ${run.board.serialNumber}`);
+    if (run.board.firmware !== null) board.push(`firmware ${run.board.firmware}`);
+  }
   const when = run.finishedAt === null ? `started ${run.startedAt}` : `${run.startedAt} to ${run.finishedAt}`;
   return `run ${run.runId} · ${board.join(', ')} · ${when}`;
 }

@@ -213,6 +213,10 @@ describe('rack: one campaign on several simulated boards', function () {
     expect(summary.cells.map((cell) => [cell.attempts, cell.planned])).to.deep.equal([[3, 3], [3, 3]]);
     const merged = JSON.parse(await readFile(join(first.runDir, 'summary.json'), 'utf8')) as { cells: { attempts: number; planned: number }[] };
     expect(merged.cells.map((cell) => [cell.attempts, cell.planned])).to.deep.equal([[6, 6], [6, 6]]);
+    // The merged reports name every board, not only the first.
+    const markdown = await readFile(join(first.runDir, 'summary.md'), 'utf8');
+    expect(markdown).to.match(/\| Boards \(2\) \| x \(serial [0-9a-f]{16}, [^)]*MicroPython v1\.24\.1[^)]*\)<br>y \(serial [0-9a-f]{16}, /);
+    expect(await readFile(join(first.runDir, 'report.html'), 'utf8')).to.include('Boards (2)');
   });
 
   it('runs four simulated boards at once without a sleeping board spinning a host core', async () => {
