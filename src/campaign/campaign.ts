@@ -19,8 +19,9 @@ import { runApCommand } from './ap-commands.js';
 import type { Terminal } from './power/manual.js';
 import { runPreflight, type PreflightCheck, type PreflightReport } from './preflight.js';
 import { buildManifest, hashCanonical, readManifest, writeManifest } from './records/manifest.js';
-import { createRun, openRunForResume, type ResumeState, type RunStore } from './records/run-store.js';
+import type { ResumeState, RunStore } from './records/run-store.js';
 import { Redactor, type Secret } from './redact.js';
+import { openRunStore } from './open-run-store.js';
 import { CampaignRunner, type RunEnd } from './runner.js';
 import type { AttemptRecord, BoardTag, CellFacets, ServedCertificateSet } from './types.js';
 import type { RackMember } from './rack/member.js';
@@ -149,23 +150,12 @@ export async function runCampaign(options: RunCampaignOptions): Promise<Campaign
   let store: RunStore | undefined;
   let board: CampaignBoard | undefined;
   try {
-    const storeOptions = {
-      redactor,
-      total: plan.attempts.length,
-      transcripts: { perAttemptBytes: config.transcripts.maxBytesPerAttempt, maxTotalBytes: config.transcripts.maxTotalBytes },
-      keepTranscript: (record: AttemptRecord) => !isSuccess(plan, record),
-    };
-    let resumed: ResumeState | null = null;
+    let resumed: ResumeState | null;
     if (options.rackMember !== undefined) {
       store = options.rackMember.store;
       resumed = options.rackMember.resumed;
-    } else if (options.resumeDir === undefined) {
-      store = await createRun({ ...storeOptions, baseDir: options.reportsDir });
     } else {
-      const opened = await openRunForResume(options.resumeDir, storeOptions);
-      store = opened.store;
-      resumed = opened.resume;
-      if (resumed.torn !== null) events.message?.(`resume: cut a torn last line off attempts.jsonl (that attempt runs again)`);
+      ({ store, resumed } = await openRunStore({ config, plan, redactor, reportsDir: options.reportsDir, resumeDir: options.resumeDir, say: (text) => events.message?.(text) }));
     }
     servers.setLogDir(options.rackMember?.boardDir ?? store.dir);
 
@@ -375,10 +365,6 @@ function resumedRunFacts(manifest: Record<string, unknown> | null, dir: string):
   return { seed: extra.seed, only: extra.only.map(String), planHash: extra.planHash };
 }
 
-function isSuccess(plan: CampaignPlan, record: AttemptRecord): boolean {
-  const cell = plan.cells.find((c) => c.id === record.cell);
-  return cell?.successClass !== undefined && cell.successClass !== null && record.class === cell.successClass;
-}
 
 /** Runs an AP's `apCommand.up` before the first attempt that uses it, and the previous AP's `down`. */
 class ApHookState {

@@ -14,10 +14,10 @@ import { createPowerDriver, scaledClock, type PowerDriver } from '../power/index
 import type { PowerConfig } from '../power/config.js';
 import { SIM_BOARD_POWER } from '../board/open-configured.js';
 import { readManifest, type RunManifest } from '../records/manifest.js';
-import { createRun, openRunForResume, type ResumeState, type RunStore } from '../records/run-store.js';
+import type { ResumeState, RunStore } from '../records/run-store.js';
+import { openRunStore } from '../open-run-store.js';
 import { Redactor, type Secret } from '../redact.js';
 import type { RunEnd } from '../runner.js';
-import type { AttemptRecord } from '../types.js';
 import type { RackBoard } from '../inventory/load.js';
 import type { RackMember } from './member.js';
 import { GroupPowerDriver, PowerGroup, type GangedBoards } from './power-group.js';
@@ -220,25 +220,9 @@ export async function runRackCampaign(options: RunRackCampaignOptions): Promise<
       throw Object.assign(reason, { message: `board ${boards[0]?.label ?? '?'}: ${reason.message}` });
     }
 
-    const storeOptions = {
-      redactor,
-      total: plan.attempts.length * boards.length,
-      keyByBoard: true,
-      transcripts: { perAttemptBytes: campaign.config.transcripts.maxBytesPerAttempt, maxTotalBytes: campaign.config.transcripts.maxTotalBytes },
-      keepTranscript: (record: AttemptRecord) => {
-        const cell = plan.cells.find((c) => c.id === record.cell);
-        return cell?.successClass != null && record.class === cell.successClass;
-      },
-    };
-    let resumed: ResumeState | null = null;
-    if (options.resumeDir === undefined) {
-      store = await createRun({ ...storeOptions, baseDir: options.reportsDir });
-    } else {
-      const reopened = await openRunForResume(options.resumeDir, storeOptions);
-      store = reopened.store;
-      resumed = reopened.resume;
-      if (resumed.torn !== null) events.message?.('resume: cut a torn last line off attempts.jsonl (that attempt runs again)');
-    }
+    const storeAndResume = await openRunStore({ config: campaign.config, plan, redactor, reportsDir: options.reportsDir, resumeDir: options.resumeDir, boards: boards.length, say: (text) => events.message?.(text) });
+    store = storeAndResume.store;
+    const { resumed } = storeAndResume;
     const runStore = store;
     events.start?.({ runDir: runStore.dir, runId: runStore.runId, plan, boards: boards.map((board) => board.label), resumed });
 
