@@ -89,21 +89,20 @@ async function worldOf(loaded: LoadedCampaign): Promise<{ world: World; hash: st
   return { world, hash: hashCanonical(bytes.toString('utf8')), name: file };
 }
 
-function usedCertSets(plan: CampaignPlan): CertificateSetName[] {
+export function usedCertSets(plan: CampaignPlan): CertificateSetName[] {
   return [...new Set(plan.cells.flatMap((cell) => (cell.certs === null ? [] : [cell.certs])))];
 }
 
-/** Private key bytes of the certificate sets: they must never reach a record. */
+/** A certificate set's private keys, as PEM and as key bytes: they must never reach a record. */
+export function certificateKeySecrets(set: CertificateSet): Secret[] {
+  return [set.leafKeyPem, set.clientKeyPem].flatMap((pem) => {
+    const body = pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+    return body.length > 0 ? [pem.trim(), Buffer.from(body, 'base64')] : [pem.trim()];
+  });
+}
+
 function keySecrets(servers: CampaignServers): Secret[] {
-  const secrets: Secret[] = [];
-  for (const { set } of servers.sets.values()) {
-    for (const pem of [set.leafKeyPem, set.clientKeyPem]) {
-      secrets.push(pem.trim());
-      const body = pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-      if (body.length > 0) secrets.push(Buffer.from(body, 'base64'));
-    }
-  }
-  return secrets;
+  return [...servers.sets.values()].flatMap(({ set }) => certificateKeySecrets(set));
 }
 
 function exitFor(end: RunEnd, failedExpectations: number, error: Error | undefined): RunExit {

@@ -3,6 +3,8 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCampaignConfig } from '../../src/campaign/config/index.js';
+import { scanForSecrets } from '../../src/campaign/records/secret-scan.js';
+import { loadCertificateSet } from '../../src/pki/index.js';
 import { parseInventory, selectBoards } from '../../src/campaign/inventory/load.js';
 import type { PowerGroupEvent } from '../../src/campaign/rack/power-group.js';
 import { runRackCampaign, type RackResult } from '../../src/campaign/rack/rack-campaign.js';
@@ -213,6 +215,10 @@ describe('rack: one campaign on several simulated boards', function () {
     expect(summary.cells.map((cell) => [cell.attempts, cell.planned])).to.deep.equal([[3, 3], [3, 3]]);
     const merged = JSON.parse(await readFile(join(first.runDir, 'summary.json'), 'utf8')) as { cells: { attempts: number; planned: number }[] };
     expect(merged.cells.map((cell) => [cell.attempts, cell.planned])).to.deep.equal([[6, 6], [6, 6]]);
+    // Neither the Wi-Fi password nor a byte of the served keys reaches any file of the run.
+    const set = await loadCertificateSet(campaign.certs, 'valid');
+    const keys = [set.leafKeyPem, set.clientKeyPem].map((pem) => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64'));
+    expect(await scanForSecrets(first.runDir, [CANARY_PASSWORD, ...keys])).to.deep.equal([]);
     // The merged reports name every board, not only the first.
     const markdown = await readFile(join(first.runDir, 'summary.md'), 'utf8');
     expect(markdown).to.match(/\| Boards \(2\) \| x \(serial [0-9a-f]{16}, [^)]*MicroPython v1\.24\.1[^)]*\)<br>y \(serial [0-9a-f]{16}, /);

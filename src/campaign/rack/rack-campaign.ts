@@ -7,7 +7,7 @@ import type { RunExit } from '../../report/summary-json.js';
 import { DEFAULT_WORLD, loadWorld, type World } from '../../sim/world.js';
 import { BoardLock } from '../../transport/board-lock.js';
 import { openCampaignBoard, type CampaignBoard } from '../board/campaign-board.js';
-import { runCampaign, RUN_EXIT, type CampaignEvents, type CampaignResult, type RunCampaignOptions } from '../campaign.js';
+import { certificateKeySecrets, runCampaign, RUN_EXIT, usedCertSets, type CampaignEvents, type CampaignResult, type RunCampaignOptions } from '../campaign.js';
 import { configHash, resolveSecrets, type LoadedCampaign } from '../config/index.js';
 import { planCampaign, type CampaignPlan } from '../matrix.js';
 import { createPowerDriver, scaledClock, type PowerDriver } from '../power/index.js';
@@ -84,19 +84,11 @@ async function worldOf(loaded: LoadedCampaign): Promise<World> {
 
 /** Private keys of the certificate sets the plan uses (they must never reach a record), made now so boards do not race to make them. */
 async function keySecrets(loaded: LoadedCampaign, plan: CampaignPlan): Promise<Secret[]> {
-  const names = [...new Set(plan.cells.flatMap((cell) => (cell.certs === null ? [] : [cell.certs])))];
+  const names = usedCertSets(plan);
   if (names.length === 0) return [];
   await generateCertificateSets({ outDir: loaded.paths.certsDir, ...(loaded.config.server.host === undefined ? {} : { dnsName: loaded.config.server.host }) });
-  const secrets: Secret[] = [];
-  for (const name of names) {
-    const set = await loadCertificateSet(loaded.paths.certsDir, name);
-    for (const pem of [set.leafKeyPem, set.clientKeyPem]) {
-      secrets.push(pem.trim());
-      const body = pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-      if (body.length > 0) secrets.push(Buffer.from(body, 'base64'));
-    }
-  }
-  return secrets;
+  const sets = await Promise.all(names.map((name) => loadCertificateSet(loaded.paths.certsDir, name)));
+  return sets.flatMap(certificateKeySecrets);
 }
 
 /** Every board of a rack run is simulated, or none: a run's records belong to one series. */
