@@ -40,7 +40,7 @@ export interface SqliteFileOptions {
 export function databaseError(file: string, error: unknown): ConfigError {
   const message = error instanceof Error ? error.message : String(error);
   if (CORRUPT_PATTERN.test(message)) {
-    return new ConfigError(`${file}: not a usable history database (${message}); delete it and rebuild it with \`picow-harness history import\``, { file });
+    return new ConfigError(`${file}: not a usable history database (${message}); if it is a damaged history, move it aside and rebuild it from the run folders with \`picow-harness history import\``, { file });
   }
   return new ConfigError(`${file}: history database error: ${message}`, { file });
 }
